@@ -39,7 +39,7 @@ static inline int tap_is_int(long long got, long long want, const char *name) {
 }
 #define is_int(got, want, name) tap_is_int((long long) (got), (long long) (want), (name))
 
-static inline void diag(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2))) static inline void diag(const char *fmt, ...) {
         va_list ap;
         fputs("# ", stdout);
         va_start(ap, fmt);

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* cgroupd/ — one API over cgroup v2, hybrid (v1 controllers + a controller-less v2 tree) and
+ * pure v1 hosts: find the hierarchies, make a root for one supd instance and one group per unit
+ * in every hierarchy, place processes, signal or kill a whole group, learn when it is empty, and
+ * remove it. Limits, stats, OOM events and the freezer verbs come later and slot into the same
+ * opaque objects.
+ *
+ * Ownership: a cg_root borrows its cg_host and a cg_unit borrows its cg_root; free in reverse
+ * order. The *_free() functions release memory only, they never touch the cgroup file systems.
+ * Nothing here logs above debug, keeps global state, or leaves an fd without O_CLOEXEC.
+ *
+ * See README.md in this folder for how each operation maps onto the three layouts. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum cg_layout {
+        CG_LAYOUT_V2,     /* cgroup2 everywhere, controllers in the v2 tree */
+        CG_LAYOUT_HYBRID, /* v1 controllers, plus a v2 tree (no controllers) for placement/kill/events */
+        CG_LAYOUT_V1,     /* v1 only */
+        _CG_LAYOUT_MAX,
+};
+
+/* The controllers supd uses. The names are the v1 ones (blkio is "io" on v2, cpuacct is part of
+ * "cpu" on v2, the freezer is the core cgroup.freeze on v2). */
+enum cg_controller {
+        CG_CONTROLLER_CPU,
+        CG_CONTROLLER_CPUACCT,
+        CG_CONTROLLER_CPUSET,
+        CG_CONTROLLER_MEMORY,
+        CG_CONTROLLER_BLKIO,
+        CG_CONTROLLER_PIDS,
+        CG_CONTROLLER_FREEZER,
+        _CG_CONTROLLER_MAX,
+};
+
+struct cg_host;
+struct cg_root;
+struct cg_unit;
+
+const char *cg_layout_to_string(enum cg_layout l);
+const char *cg_controller_to_string(enum cg_controller c);
+
+/* ---- host ------------------------------------------------------------------------------ */
+
+/**
+ * cg_host_detect() - find the cgroup layout of this host from /proc/self/mountinfo
+ * @ret: the new host description, owned by the caller (cg_host_free())
+ *
+ * Records the v2 tree, if one is mounted, and the v1 hierarchy carrying each controller of
+ * enum cg_controller. Named v1 hierarchies (name=systemd) and v1 controllers supd does not use
+ * are ignored.
+ *
+ * Returns: 0, -ENOMEDIUM when no cgroup file system is mounted, or another -errno.
+ */
+int cg_host_detect(struct cg_host **ret);
+struct cg_host *cg_host_free(struct cg_host *h);
+static inline void cg_host_freep(struct cg_host **h) {
+        *h = cg_host_free(*h);
+}
+
+enum cg_layout cg_host_layout(const struct cg_host *h);
+/* Mount point of the v2 tree, or NULL on a pure v1 host. */
+const char *cg_host_v2_mount(const struct cg_host *h);
+/* Mount point of the v1 hierarchy carrying @c, or NULL when @c is not on a v1 hierarchy. */
+const char *cg_host_v1_mount(const struct cg_host *h, enum cg_controller c);
+
+/* ---- root of one supd instance ----------------------------------------------------------- */
+
+/**
+ * cg_root_new() - make (mkdir -p) the cgroup root of one supd instance in every hierarchy
+ * @h: the host, which must outlive the root
+ * @root: "sup" or "test-1234/sup" relative to supd's own cgroup in each hierarchy (as read
+ *        from /proc/self/cgroup), or "/sup", taken from the top of each hierarchy
+ * @ret: the new root
+ *
+ * On v1 cpuset, every new directory gets cpuset.cpus and cpuset.mems from its parent, without
+ * which attaching a process fails with ENOSPC.
+ *
+ * Returns: 0, -EINVAL for a bad @root (empty, "/", "." or ".." components), or -errno.
+ */
+int cg_root_new(struct cg_host *h, const char *root, struct cg_root **ret);
+struct cg_root *cg_root_free(struct cg_root *r);
+static inline void cg_root_freep(struct cg_root **r) {
+        *r = cg_root_free(*r);
+}
+
+/**
+ * cg_root_remove() - rmdir the root in every hierarchy
+ *
+ * Also removes the parent directories cg_root_new() created itself ("test-1234" of
+ * "test-1234/sup"), as long as they are empty. A missing directory counts as removed.
+ *
+ * Returns: 0, -EBUSY when a unit group is still in it, or -errno. Tries every hierarchy.
+ */
+int cg_root_remove(struct cg_root *r);
+
+/**
+ * cg_root_list() - names of the unit groups that exist under the root
+ * @ret_names: NULL-terminated, sorted vector of unit names (strv_free())
+ *
+ * Read from the v2 tree, or the first v1 hierarchy. Used at start-up to find what a killed
+ * predecessor left behind, so it can be killed and destroyed.
+ *
+ * Returns: the number of names, or -errno.
+ */
+int cg_root_list(struct cg_root *r, char ***ret_names);
+
+/* The root's cgroup path in the v2 tree (or first v1 hierarchy), e.g. "/user.slice/…/sup". */
+const char *cg_root_path(const struct cg_root *r);
+/* Absolute directories of the root, one per hierarchy, v2 first; NULL-terminated. */
+char *const *cg_root_dirs(const struct cg_root *r);
+
+/* ---- unit groups --------------------------------------------------------------------------- */
+
+/**
+ * cg_unit_new() - make (or reuse) the group of one unit in every hierarchy
+ * @r: the root, which must outlive the unit
+ * @name: the unit name; names that would clash with cgroup files ("cgroup.*", "memory.*",
+ *        "tasks"…) are escaped with a leading "_" the way systemd does it
+ *
+ * An existing group is reused as it is: whoever wants it empty kills and destroys it first.
+ *
+ * Returns: 0, -EINVAL for a name with "/" or an empty name, or -errno.
+ */
+int cg_unit_new(struct cg_root *r, const char *name, struct cg_unit **ret);
+struct cg_unit *cg_unit_free(struct cg_unit *u);
+static inline void cg_unit_freep(struct cg_unit **u) {
+        *u = cg_unit_free(*u);
+}
+
+/**
+ * cg_unit_clone_fd() - an fd of the unit's v2 directory for clone3(CLONE_INTO_CGROUP)
+ *
+ * The fd is O_PATH|O_DIRECTORY|O_CLOEXEC and owned by the caller. On a hybrid host the child
+ * then still sits in its parent's v1 groups: call cg_unit_attach(u, pid, true) before it runs
+ * anything of its own.
+ *
+ * Returns: the fd, -EOPNOTSUPP on a pure v1 host (use cg_unit_attach(u, pid, false)), or -errno.
+ */
+int cg_unit_clone_fd(struct cg_unit *u);
+
+/**
+ * cg_unit_attach() - move @pid into the unit's group
+ * @v2_done: the process was already placed in the v2 tree by CLONE_INTO_CGROUP
+ *
+ * Writes @pid to cgroup.procs of every v1 hierarchy, and of the v2 tree unless @v2_done.
+ *
+ * Returns: 0 or -errno (-ESRCH when @pid is gone).
+ */
+int cg_unit_attach(struct cg_unit *u, pid_t pid, bool v2_done);
+
+/**
+ * cg_unit_kill() - send @sig to every process of the unit, sub-groups included
+ *
+ * SIGKILL where the v2 tree has cgroup.kill: one write, nothing can escape. Otherwise
+ * cgroup.procs is read again and again and every new pid signalled, until a pass finds no new
+ * pid. On a pure v1 host with the freezer the group is frozen around that loop so that nothing
+ * escapes by forking, and it is left thawed (so that the signal takes effect). supd's own pid is
+ * never signalled.
+ *
+ * Returns: the number of processes signalled (for cgroup.kill: that were in the group), or
+ * -errno. A group that no longer exists has nothing to signal: 0.
+ */
+int cg_unit_kill(struct cg_unit *u, int sig);
+
+/**
+ * cg_unit_is_empty() - whether no process is left in the unit, sub-groups included
+ *
+ * v2 and hybrid: "populated 0" in the v2 cgroup.events. v1: no pid in cgroup.procs of any
+ * hierarchy. A group that does not exist is empty.
+ *
+ * Returns: 1 when empty, 0 when not, or -errno.
+ */
+int cg_unit_is_empty(struct cg_unit *u);
+
+/**
+ * cg_unit_events_fd() - an inotify fd that wakes when the unit's cgroup.events changes
+ * @ret_wd: the watch descriptor, to match events read from the fd
+ *
+ * IN_NONBLOCK|IN_CLOEXEC, watching the v2 cgroup.events for IN_MODIFY. It fires on every
+ * change ("populated", later "frozen"): call cg_unit_is_empty() to learn which. Owned by the
+ * caller.
+ *
+ * Returns: the fd, -EOPNOTSUPP on a pure v1 host (the caller checks cg_unit_is_empty() after
+ * reaping children instead), or -errno.
+ */
+int cg_unit_events_fd(struct cg_unit *u, int *ret_wd);
+
+/**
+ * cg_unit_destroy() - remove the unit's group (and any sub-group) in every hierarchy
+ *
+ * Returns: 0 when gone (a missing group counts as gone), -EBUSY while a process is left (the
+ * caller retries once cg_unit_is_empty() says so), or -errno. Tries every hierarchy.
+ */
+int cg_unit_destroy(struct cg_unit *u);
+
+/* The unit's cgroup path in the v2 tree (or first v1 hierarchy), e.g. "/user.slice/…/sup/web". */
+const char *cg_unit_path(const struct cg_unit *u);
+/* The unit name as given to cg_unit_new(). */
+const char *cg_unit_name(const struct cg_unit *u);
+/* Absolute directories of the unit, one per hierarchy, v2 first; NULL-terminated. */
+char *const *cg_unit_dirs(const struct cg_unit *u);
+
+/**
+ * cg_unit_procs() - the pids in the unit, sub-groups included
+ * @ret: sorted array of pids (free()), NULL when @ret_n is 0
+ *
+ * From the v2 tree, or the union of every v1 hierarchy on a pure v1 host.
+ *
+ * Returns: 0 or -errno.
+ */
+int cg_unit_procs(struct cg_unit *u, pid_t **ret, size_t *ret_n);

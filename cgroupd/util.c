@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+
+/* Small file and pid-set helpers for cgroupd: whole-file reads, single-write writes (cgroupfs
+ * wants one write per value), recursive pid collection and recursive rmdir of a group. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroupd-internal.h"
+#include "macro.h"
+
+int cg_read_file(int dir_fd, const char *path, char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0, allocated = 0;
+
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+
+        for (;;) {
+                ssize_t k;
+
+                if (allocated - n < 4096 + 1) {
+                        size_t a = allocated ? allocated * 2 : 4096 + 1;
+                        char *p = realloc(buf, a);
+                        if (!p)
+                                return -ENOMEM;
+                        buf = p;
+                        allocated = a;
+                }
+
+                k = read(fd, buf + n, allocated - n - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int cg_write_file(int dir_fd, const char *path, const char *value) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t l = strlen(value);
+        ssize_t k;
+
+        fd = openat(dir_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+
+        /* cgroupfs parses each write() on its own: the value must go in one call. */
+        do
+                k = write(fd, value, l);
+        while (k < 0 && errno == EINTR);
+        if (k < 0)
+                return -errno;
+        if ((size_t) k != l)
+                return -EIO;
+        return 0;
+}
+
+char *cg_path_join(const char *a, const char *b) {
+        size_t la = strlen(a);
+        char *p;
+
+        while (la > 0 && a[la - 1] == '/')
+                la--;
+        while (*b == '/')
+                b++;
+
+        if (asprintf(&p, "%.*s/%s", (int) la, a, b) < 0)
+                return NULL;
+        return p;
+}
+
+void cg_pid_set_done(struct cg_pid_set *s) {
+        free(s->pids);
+        *s = (struct cg_pid_set){};
+}
+
+static size_t pid_set_lower_bound(const struct cg_pid_set *s, pid_t pid) {
+        size_t lo = 0, hi = s->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->pids[mid] < pid)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+bool cg_pid_set_contains(const struct cg_pid_set *s, pid_t pid) {
+        size_t i = pid_set_lower_bound(s, pid);
+        return i < s->n && s->pids[i] == pid;
+}
+
+int cg_pid_set_add(struct cg_pid_set *s, pid_t pid) {
+        size_t i = pid_set_lower_bound(s, pid);
+
+        if (i < s->n && s->pids[i] == pid)
+                return 0;
+
+        if (s->n == s->allocated) {
+                size_t a = s->allocated ? s->allocated * 2 : 16;
+                pid_t *p = reallocarray(s->pids, a, sizeof(pid_t));
+                if (!p)
+                        return -ENOMEM;
+                s->pids = p;
+                s->allocated = a;
+        }
+
+        memmove(s->pids + i + 1, s->pids + i, (s->n - i) * sizeof(pid_t));
+        s->pids[i] = pid;
+        s->n++;
+        return 1;
+}
+
+static int parse_pid(const char *s, pid_t *ret) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX)
+                return -EINVAL;
+        *ret = (pid_t) v;
+        return 0;
+}
+
+/* Takes ownership of @fd (an O_DIRECTORY fd of a group). */
+static int collect_pids_fd(int fd, struct cg_pid_set *s, unsigned depth) {
+        _cleanup_free_ char *procs = NULL;
+        DIR *d;
+        int r;
+
+        /* cgroup.max.depth is unlimited by default, but no sane tree nests this deep. */
+        if (depth > 64) {
+                safe_close(fd);
+                return -ELOOP;
+        }
+
+        r = cg_read_file(fd, "cgroup.procs", &procs);
+        if (r == -ENOENT || r == -ENODEV) { /* group removed under our feet */
+                safe_close(fd);
+                return 0;
+        }
+        if (r < 0) {
+                safe_close(fd);
+                return r;
+        }
+
+        for (char *line = procs, *next; line && *line; line = next) {
+                pid_t pid;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (parse_pid(line, &pid) < 0)
+                        continue;
+                /* 0: a process of another pid namespace we cannot name. */
+                if (pid <= 0)
+                        continue;
+                r = cg_pid_set_add(s, pid);
+                if (r < 0) {
+                        safe_close(fd);
+                        return r;
+                }
+        }
+
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                safe_close(fd);
+                return r;
+        }
+
+        r = 0;
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
+                int sub;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+
+                sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (sub < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                r = collect_pids_fd(sub, s, depth + 1);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && errno != 0)
+                r = -errno;
+
+        closedir(d);
+        return r;
+}
+
+int cg_collect_pids(const char *dir, struct cg_pid_set *s) {
+        int fd;
+
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+
+        return collect_pids_fd(fd, s, 0);
+}
+
+/* Removes the sub-groups of the group open at @fd (taking ownership of it), deepest first. */
+static int rmdir_children_fd(int fd, unsigned depth) {
+        DIR *d;
+        int r = 0;
+
+        if (depth > 64) {
+                safe_close(fd);
+                return -ELOOP;
+        }
+
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                safe_close(fd);
+                return r;
+        }
+
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
+                int sub, k;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+
+                sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (sub < 0) {
+                        if (errno != ENOENT && r == 0)
+                                r = -errno;
+                        continue;
+                }
+                k = rmdir_children_fd(sub, depth + 1);
+                if (k >= 0 && unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                        k = -errno;
+                /* Go on with the siblings: remove as much as can go, report the first error. */
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+
+        closedir(d);
+        return r;
+}
+
+int cg_rmdir_tree(const char *dir) {
+        int fd, r;
+
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+
+        r = rmdir_children_fd(fd, 0);
+        if (r < 0)
+                return r;
+
+        if (rmdir(dir) < 0)
+                return -errno;
+        return 0;
+}

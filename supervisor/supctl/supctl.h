@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* supctl: one file per verb, dispatched from supctl.c. */
+
+#include <stdbool.h>
+
+/* SPEC §5 exit codes. */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,
+        EXIT_USAGE = 2,
+        EXIT_NOT_RUNNING = 3,
+        EXIT_NO_UNIT = 4,
+        EXIT_UNREACHABLE = 5,
+};
+
+extern const char *arg_socket;
+extern bool arg_json;
+extern bool arg_no_block;
+extern bool arg_wait;
+
+/* Each verb gets argv starting at the verb itself, with the verb's options already parsed into
+ * the arg_* globals and removed; returns an exit code. */
+int verb_verify(int argc, char **argv);
+
+#include <json-c/json.h>
+
+static inline void json_object_putp(json_object **o) {
+        if (*o)
+                json_object_put(*o);
+}

@@ -1,0 +1,59 @@
+#!/bin/bash
+# The README's test command: installs what the tests need (Debian 12, as root), builds, and runs
+# every suite: unit (under ASan/UBSan), integration (root, real kernel), vm (qemu), and a bounded
+# fuzz run. Ends with one "N passed, N failed, N skipped" line over all suites.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+fuzz_seconds=${SUP_FUZZ_SECONDS:-60}
+
+deps=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+      libinih-dev libsystemd-dev libev-dev libmnl-dev libnftables-dev libseccomp-dev libcap-dev
+      libjson-c-dev scdoc shellcheck busybox-static iproute2 nftables systemd util-linux
+      crun runc qemu-system-x86 linux-image-amd64 cpio python3)
+
+if [ "$(id -u)" -eq 0 ]; then
+        echo "==> installing test dependencies"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null
+        apt-get install -y -q --no-install-recommends "${deps[@]}" >/dev/null
+else
+        echo "==> not root: not installing packages; root-only suites will skip"
+fi
+
+echo "==> shellcheck"
+shellcheck tests/run-all.sh tests/fuzz/run.sh tests/rootfs/build-rootfs.sh .ci/run
+
+echo "==> build (ASan/UBSan) and the unit suite"
+[ -d build-asan ] || meson setup build-asan -Dsanitize=true >/dev/null
+ninja -C build-asan >/dev/null
+status=0
+meson test -C build-asan --suite unit --print-errorlogs || status=1
+
+echo "==> build and the integration and vm suites"
+[ -d build ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+meson test -C build --suite integration --suite vm --print-errorlogs || status=1
+
+echo "==> fuzzing the unit parser for ${fuzz_seconds}s"
+[ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null
+ninja -C build-fuzz tests/fuzz/fuzz-unit-parser >/dev/null
+fuzz=0
+tests/fuzz/run.sh build-fuzz "$fuzz_seconds" || fuzz=1
+[ "$fuzz" -eq 0 ] || status=1
+
+# One closing line over every suite, from meson's own logs.
+python3 - build-asan/meson-logs/testlog.json build/meson-logs/testlog.json "$fuzz" <<'PY'
+import json, sys
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+for path in sys.argv[1:3]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        key = "passed" if r in ("OK", "EXPECTEDFAIL") else "skipped" if r == "SKIP" else "failed"
+        counts[key] += 1
+counts["passed" if sys.argv[3] == "0" else "failed"] += 1  # the fuzz run
+print(f'{counts["passed"]} passed, {counts["failed"]} failed, {counts["skipped"]} skipped')
+PY
+exit "$status"
