@@ -37,3 +37,10 @@ __attribute__((format(printf, 3, 4))) static inline int log_full_errno(int level
 
 #define log_debug(...) log_full_errno(LOG_LEVEL_DEBUG, 0, __VA_ARGS__)
 #define log_debug_errno(e, ...) log_full_errno(LOG_LEVEL_DEBUG, (e), __VA_ARGS__)
+
+/* Only supervisor/ logs above debug (DESIGN.md: libraries return errors, the caller logs once). */
+#define log_info(...) log_full_errno(LOG_LEVEL_INFO, 0, __VA_ARGS__)
+#define log_warning(...) log_full_errno(LOG_LEVEL_WARN, 0, __VA_ARGS__)
+#define log_warning_errno(e, ...) log_full_errno(LOG_LEVEL_WARN, (e), __VA_ARGS__)
+#define log_error(...) log_full_errno(LOG_LEVEL_ERROR, 0, __VA_ARGS__)
+#define log_error_errno(e, ...) log_full_errno(LOG_LEVEL_ERROR, (e), __VA_ARGS__)

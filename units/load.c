@@ -369,6 +369,7 @@ enum { WHITE, GREY, BLACK };
 struct cycle_walk {
         struct unit_set *set;
         unsigned char *color;
+        bool *reported; /* one cycle message per unit */
         size_t *stack;
         size_t depth;
 };
@@ -398,6 +399,9 @@ static int report_cycle(struct cycle_walk *w, size_t from) {
 
         for (size_t i = start; i < w->depth; i++) {
                 struct unit_config *u = w->set->units[w->stack[i]];
+                if (w->reported[w->stack[i]])
+                        continue;
+                w->reported[w->stack[i]] = true;
                 const char *next = w->set->units[i + 1 < w->depth ? w->stack[i + 1] : from]->name;
                 enum unit_key k = UK_AFTER;
                 STRV_FOREACH(n, u->requires)
@@ -444,10 +448,11 @@ static int visit(struct cycle_walk *w, size_t i) {
 static int check_cycles(struct unit_set *s) {
         _cleanup_free_ unsigned char *color = calloc(s->n_units ? s->n_units : 1, 1);
         _cleanup_free_ size_t *stack = calloc(s->n_units ? s->n_units : 1, sizeof(size_t));
-        struct cycle_walk w = { .set = s, .color = color, .stack = stack };
+        _cleanup_free_ bool *reported = calloc(s->n_units ? s->n_units : 1, sizeof(bool));
+        struct cycle_walk w = { .set = s, .color = color, .stack = stack, .reported = reported };
         int r;
 
-        if (!color || !stack)
+        if (!color || !stack || !reported)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_units; i++)
                 if (color[i] == WHITE) {

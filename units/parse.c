@@ -262,6 +262,12 @@ static void ctx_section_line(struct parse_ctx *c, const char *s, size_t n) {
                 ctx_error(c, c->line, NULL, "syntax error: section header without ']'");
                 return;
         }
+        for (const char *p = end + 1; p < s + n; p++)
+                if (!isspace((unsigned char) *p)) {
+                        c->section = SECTION_UNKNOWN;
+                        ctx_error(c, c->line, NULL, "syntax error: text after the section header");
+                        return;
+                }
         name = strndup(s + 1, end - s - 1);
         if (!name || asprintf(&key, "[%s]", name) < 0) {
                 c->oom = true;
@@ -324,6 +330,10 @@ static char *ctx_reader(char *str, int num, void *stream) {
         if (i < n && s[i] == '[') {
                 ctx_section_line(c, s + i, n - i);
                 c->handled = true;
+                /* inih would take an indented header for a continuation line. */
+                s += i;
+                n -= i;
+                c->continuation = false;
         }
 
         memcpy(str, s, n);
@@ -810,7 +820,7 @@ static int unit_key_value(struct parse_ctx *c, enum unit_key key, const char *v)
                 }
                 if (c->continuation)
                         return strv_extend_take(&u->exec, TAKE_PTR(argv));
-                if (r == 0) {
+                if (r == 0 || argv[0][0] == '\0') {
                         KEY_ERROR(c, key, "empty command line");
                         return 0;
                 }
@@ -1070,6 +1080,17 @@ static int unit_key_value(struct parse_ctx *c, enum unit_key key, const char *v)
         }
 }
 
+/* inih also splits at ':'; only '=' is ours, so "Key: value" is a syntax error, not a key. */
+static bool raw_uses_colon(const struct parse_ctx *c) {
+        for (size_t i = 0; i < c->raw_len; i++) {
+                if (c->raw[i] == '=')
+                        return false;
+                if (c->raw[i] == ':')
+                        return true;
+        }
+        return false;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct parse_ctx *c = user;
         _cleanup_free_ char *v = NULL;
@@ -1080,6 +1101,10 @@ static int handler(void *user, const char *section, const char *name, const char
 
         if (c->section == SECTION_UNKNOWN)
                 return 1; /* reported once at the section header */
+        if (*name == '\0' || raw_uses_colon(c)) {
+                ctx_error(c, c->line, NULL, "syntax error: expected Key=Value");
+                return 1;
+        }
         if (c->section == SECTION_NONE) {
                 ctx_error(c, c->line, name, "key outside of any section");
                 return 1;
@@ -1417,6 +1442,7 @@ static int unit_parse_all(const char *path, const char *name, char *const *dropi
                 return r;
         c.unit = u;
 
+        c.file = u->path;
         if (!fragment && !unit_name_is_valid(name))
                 ctx_error(&c, 0, NULL,
                           "invalid unit name \"%s\" (1-64 of A-Z a-z 0-9 _ . -, not starting with . or -)", name);
