@@ -23,6 +23,11 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+        { "list", 0, 0, verb_list },
+        { "status", 1, 1, verb_status },
+        { "start", 1, -1, verb_start },
+        { "stop", 1, -1, verb_stop },
+        { "restart", 1, -1, verb_restart },
         { "verify", 0, -1, verb_verify },
 };
 
@@ -30,10 +35,18 @@ static void help(void) {
         printf("Usage: supctl [--socket PATH] [--json] VERB [ARGS…]\n\n"
                "Drive supd, the sup container supervisor.\n\n"
                "Verbs:\n"
+               "  list                    every unit: load and active state, result, PID, restarts\n"
+               "  status NAME             a unit's state, cgroup, uptime, last exit and log lines\n"
+               "  start NAME…             start units and wait until they are running\n"
+               "  start --wait NAME       start a unit, wait until it stops, exit with its status\n"
+               "  stop NAME…              stop units and wait until they are stopped\n"
+               "  restart NAME…           stop and start units, wait until they are running\n"
                "  verify [PATH…]          check unit and bridge files offline (default: %s)\n\n"
                "Options:\n"
                "  --socket PATH           supd's control socket (default: $SUP_SOCKET or /run/sup/control)\n"
                "  --json                  print one JSON document (list, status, stats, verify)\n"
+               "  --no-block              start, stop, restart: do not wait for the units\n"
+               "  --wait                  start: wait until the unit stops (see above)\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n\n"
                "Exit codes: 0 done, 1 failed, 2 usage, 3 not running, 4 no such unit, 5 supd unreachable.\n"

@@ -23,6 +23,15 @@ extern bool arg_wait;
 /* Each verb gets argv starting at the verb itself, with the verb's options already parsed into
  * the arg_* globals and removed; returns an exit code. */
 int verb_verify(int argc, char **argv);
+int verb_list(int argc, char **argv);
+int verb_status(int argc, char **argv);
+int verb_start(int argc, char **argv); /* verb-start.c: start, stop and restart */
+int verb_stop(int argc, char **argv);
+int verb_restart(int argc, char **argv);
+
+static inline bool str_empty(const char *s) {
+        return !s || !*s;
+}
 
 #include <json-c/json.h>
 

@@ -1,0 +1,1088 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The child side of the launcher: everything that runs between clone and execve(), and the
+ * container's init.
+ *
+ * Rules for this file: after clone we are a copy of supd, possibly in the middle of its heap
+ * operations' bookkeeping: no malloc, no stdio, no locks, no NSS, no exit(). Only syscalls, the
+ * context the parent prepared before clone, pure string functions and stack buffers. Every
+ * failure is reported to the parent as one {step, index, -errno} message, then _exit(127).
+ *
+ * Steps are tagged #N as in enum launch_step and supervisor/README.md. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launch-internal.h"
+#include "macro.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+#ifndef ST_NOSYMFOLLOW
+#define ST_NOSYMFOLLOW 0x2000
+#endif
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/* Room for "/proc/self/fd/" and an int. */
+#define FD_PATH_MAX (STRLEN("/proc/self/fd/") + 12)
+
+/* ---- reporting ------------------------------------------------------------------------------- */
+
+_Noreturn static void child_fail(const struct launch_ctx *ctx, enum launch_step step, int index, int error) {
+        struct launch_report m = {
+                .step = (int32_t) step,
+                .index = index,
+                .error = error < 0 ? error : -error,
+        };
+
+        if (m.error == 0)
+                m.error = -EIO;
+        /* One message; if the parent is gone there is nobody to tell. */
+        (void) send(ctx->sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
+        _exit(127);
+}
+
+/* -errno of the last failed syscall. */
+static int child_errno(void) {
+        return errno > 0 ? -errno : -EIO;
+}
+
+/* ---- small helpers: no allocation -------------------------------------------------------------- */
+
+/* The raw id syscalls: glibc's wrappers broadcast the change to every thread of the process it
+ * thinks it is (__nptl_setxid), which after a raw clone of a threaded supd would wait for threads
+ * that do not exist here. The *32 variants on the architectures where the plain ones are 16-bit. */
+#ifdef SYS_setresuid32
+#define SYS_SETRESUID SYS_setresuid32
+#define SYS_SETRESGID SYS_setresgid32
+#define SYS_SETGROUPS SYS_setgroups32
+#else
+#define SYS_SETRESUID SYS_setresuid
+#define SYS_SETRESGID SYS_setresgid
+#define SYS_SETGROUPS SYS_setgroups
+#endif
+
+static int sys_setresuid(uid_t uid) {
+        return (int) syscall(SYS_SETRESUID, uid, uid, uid);
+}
+
+static int sys_setresgid(gid_t gid) {
+        return (int) syscall(SYS_SETRESGID, gid, gid, gid);
+}
+
+static int sys_setgroups(size_t n, const gid_t *groups) {
+        return (int) syscall(SYS_SETGROUPS, n, groups);
+}
+
+static void fd_path(int fd, char buf[static FD_PATH_MAX]) {
+        static const char prefix[] = "/proc/self/fd/";
+        char digits[12];
+        size_t n = 0;
+        char *p;
+
+        memcpy(buf, prefix, sizeof(prefix) - 1);
+        p = buf + sizeof(prefix) - 1;
+        do {
+                digits[n++] = (char) ('0' + fd % 10);
+                fd /= 10;
+        } while (fd > 0 && n < sizeof(digits));
+        while (n > 0)
+                *p++ = digits[--n];
+        *p = '\0';
+}
+
+/* Opens PATH (absolute) as O_PATH below ROOTFD, resolving ".." and symlinks as if ROOTFD were "/":
+ * an image's absolute symlink (/var/run -> /run) stays inside the image, and a hostile one cannot
+ * make us mount over a host path. Mounts are followed, so the fd names the top-most mount. */
+static int openat_in_root(int rootfd, const char *path, int flags) {
+        struct open_how how = {
+                .flags = (uint64_t) (O_PATH | O_CLOEXEC | flags),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd;
+
+        fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS) {
+                /* Before Linux 5.6: plain resolution, relative to the root's fd. */
+                while (*path == '/')
+                        path++;
+                fd = openat(rootfd, *path ? path : ".", O_PATH | O_CLOEXEC | flags);
+        }
+        return fd < 0 ? child_errno() : fd;
+}
+
+enum {
+        ROOT_OPEN_EXISTING = 0,
+        ROOT_OPEN_DIRECTORY = S_IFDIR, /* create missing components as directories */
+        ROOT_OPEN_FILE = S_IFREG,      /* ... and the last one as an empty file */
+};
+
+/* openat_in_root(), creating what is missing (mkdir -p, or an empty file as the last component
+ * for a file bind mount). Each missing component is made with mkdirat() in its parent's fd, which
+ * was itself resolved in the root, so nothing is created outside it. Returns an O_PATH fd. */
+static int root_open(int rootfd, const char *path, int create) {
+        char buf[PATH_MAX];
+        int dir = -EBADF, fd;
+        size_t l;
+
+        fd = openat_in_root(rootfd, path, 0);
+        if (fd != -ENOENT || create == ROOT_OPEN_EXISTING)
+                return fd;
+
+        l = strlen(path);
+        if (l >= sizeof(buf))
+                return -ENAMETOOLONG;
+        memcpy(buf, path, l + 1);
+
+        dir = openat_in_root(rootfd, "/", O_DIRECTORY);
+        if (dir < 0)
+                return dir;
+
+        for (char *s = buf + strspn(buf, "/"); *s;) {
+                char *e = s + strcspn(s, "/");
+                char *next = e + strspn(e, "/");
+                bool last = *next == '\0';
+                char saved = *e;
+
+                *e = '\0';
+                fd = openat_in_root(rootfd, buf, 0);
+                if (fd == -ENOENT) {
+                        int r;
+
+                        if (last && create == ROOT_OPEN_FILE) {
+                                r = openat(dir, s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                                           0644);
+                                if (r >= 0)
+                                        r = close(r);
+                        } else
+                                r = mkdirat(dir, s, 0755);
+                        if (r < 0 && errno != EEXIST) {
+                                r = child_errno();
+                                dir = safe_close(dir);
+                                return r;
+                        }
+                        fd = openat_in_root(rootfd, buf, 0);
+                }
+                *e = saved;
+                dir = safe_close(dir);
+                if (fd < 0)
+                        return fd;
+                if (last)
+                        return fd;
+                dir = fd;
+                s = next;
+        }
+
+        /* "/" itself. */
+        return dir;
+}
+
+/* mount(2) with an O_PATH fd as the target, through its /proc/self/fd link (host /proc: we have
+ * not pivoted yet). */
+static int mount_fd(const char *source, int fd, const char *fstype, unsigned long flags, const char *data) {
+        char p[FD_PATH_MAX];
+
+        fd_path(fd, p);
+        return mount(source, p, fstype, flags, data) < 0 ? child_errno() : 0;
+}
+
+/* The mount flags a bind remount must repeat. In a user namespace the kernel locks nosuid, nodev,
+ * noexec and the atime flags of mounts inherited from the host: a remount that drops one fails
+ * with EPERM. */
+static unsigned long ms_flags_from_statfs(unsigned long f) {
+        unsigned long ms = 0;
+
+        if (f & ST_NOSUID)
+                ms |= MS_NOSUID;
+        if (f & ST_NODEV)
+                ms |= MS_NODEV;
+        if (f & ST_NOEXEC)
+                ms |= MS_NOEXEC;
+        if (f & ST_SYNCHRONOUS)
+                ms |= MS_SYNCHRONOUS;
+        if (f & ST_MANDLOCK)
+                ms |= MS_MANDLOCK;
+        if (f & ST_NOATIME)
+                ms |= MS_NOATIME;
+        if (f & ST_NODIRATIME)
+                ms |= MS_NODIRATIME;
+        if (f & ST_RELATIME)
+                ms |= MS_RELATIME;
+        else if (!(f & ST_NOATIME))
+                ms |= MS_STRICTATIME; /* else the remount would default to relatime */
+        if (f & ST_NOSYMFOLLOW)
+                ms |= MS_NOSYMFOLLOW;
+        return ms;
+}
+
+/* Makes the mount whose root FD is read-only (that mount only, not its submounts). */
+static int remount_ro_fd(int fd) {
+        struct statfs sf;
+
+        if (fstatfs(fd, &sf) < 0)
+                return child_errno();
+        return mount_fd(NULL, fd, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | ms_flags_from_statfs(sf.f_flags), NULL);
+}
+
+static bool str_to_u32(const char *s, size_t n, uint32_t *ret) {
+        uint64_t v = 0;
+
+        if (n == 0 || n > 10)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (uint64_t) (s[i] - '0');
+        }
+        if (v >= UINT32_MAX) /* (uid_t) -1 is not an id */
+                return false;
+        *ret = (uint32_t) v;
+        return true;
+}
+
+/* ---- #1 ------------------------------------------------------------------------------------------ */
+
+static void reset_signals(void) {
+        struct sigaction sa = {
+                .sa_handler = SIG_DFL,
+        };
+
+        /* supd's handlers (and SIG_IGN, which survives exec) are not the payload's business. The mask
+         * stays as the parent set it around clone, everything blocked, until the payload execs: a
+         * SIGTERM during set-up stays pending and takes effect after execve(). */
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) sigaction(sig, &sa, NULL);
+}
+
+static void step_sync(struct launch_ctx *ctx) {
+        char go = 0;
+        ssize_t n;
+
+        /* #1: wait for the parent: maps written, cgroup placed. EOF: it died, nobody wants us. */
+        do
+                n = recv(ctx->sync_fd, &go, sizeof(go), 0);
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                _exit(127);
+        if (n < 0)
+                child_fail(ctx, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, child_errno());
+        if (go != LAUNCH_GO_BYTE)
+                child_fail(ctx, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -EBADMSG);
+
+        if (ctx->userns) {
+                /* Our ids are still the host's (unmapped here): become the namespace's root, so that
+                 * what we create (mount points, overlay dirs) has a mapped owner. */
+                if (sys_setresgid(ctx->userns_root) < 0 || sys_setresuid(ctx->userns_root) < 0)
+                        child_fail(ctx, LAUNCH_STEP_SYNC, LAUNCH_SYNC_USERNS_ROOT, child_errno());
+        }
+
+        /* The cgroup namespace's root is the cgroup we are in when it is made: after the parent's
+         * late placement (v1 hierarchies, or no CLONE_INTO_CGROUP), not at clone. */
+        if (ctx->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+                child_fail(ctx, LAUNCH_STEP_SYNC, LAUNCH_SYNC_CGROUPNS, child_errno());
+}
+
+/* ---- #2..#7: the file system ---------------------------------------------------------------------- */
+
+/* #3. Returns an O_PATH fd of the new root R (or of the host's / without RootFS=). */
+static int step_rootfs(const struct launch_ctx *ctx) {
+        const struct unit_config *c = ctx->c;
+        struct stat st;
+        int fd;
+
+        if (!ctx->root) {
+                fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_ROOTFS, -1, child_errno());
+                return fd;
+        }
+
+        if (stat(c->rootfs, &st) < 0)
+                child_fail(ctx, LAUNCH_STEP_ROOTFS, -1, child_errno());
+        if (!S_ISDIR(st.st_mode))
+                child_fail(ctx, LAUNCH_STEP_ROOTFS, -1, -ENOTDIR);
+
+        if (!ctx->overlay_options) {
+                /* Overlay=none: R is RootFS itself, made a mount point for pivot_root(). */
+                if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        child_fail(ctx, LAUNCH_STEP_ROOTFS, -1, child_errno());
+        } else {
+                size_t i = 0;
+
+                STRV_FOREACH(l, c->layers) {
+                        if (stat(*l, &st) < 0)
+                                child_fail(ctx, LAUNCH_STEP_OVERLAY, (int) i, child_errno());
+                        if (!S_ISDIR(st.st_mode))
+                                child_fail(ctx, LAUNCH_STEP_OVERLAY, (int) i, -ENOTDIR);
+                        i++;
+                }
+
+                /* A tmpfs on UNIT_DIR, private to our mount namespace, holds the mount point root/
+                 * (and, for ephemeral, the upper and work dirs): nothing is written on the host,
+                 * and the ephemeral upper vanishes with the namespace. */
+                if (mount("tmpfs", ctx->r->unit_dir, "tmpfs", 0, "mode=0755") < 0)
+                        child_fail(ctx, LAUNCH_STEP_OVERLAY, LAUNCH_OVERLAY_WORKSPACE, child_errno());
+                if (mkdir(ctx->root, 0755) < 0)
+                        child_fail(ctx, LAUNCH_STEP_OVERLAY, LAUNCH_OVERLAY_WORKSPACE, child_errno());
+                if (c->overlay == OVERLAY_EPHEMERAL &&
+                    (mkdir(ctx->upper_dir, 0755) < 0 || mkdir(ctx->work_dir, 0755) < 0))
+                        child_fail(ctx, LAUNCH_STEP_OVERLAY, LAUNCH_OVERLAY_WORKSPACE, child_errno());
+
+                if (mount("overlay", ctx->root, "overlay", 0, ctx->overlay_options) < 0)
+                        child_fail(ctx, LAUNCH_STEP_OVERLAY, LAUNCH_OVERLAY_MOUNT, child_errno());
+        }
+
+        /* Opened after the mount: the fd names the new mount's root, not what it covers. */
+        fd = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                child_fail(ctx, LAUNCH_STEP_ROOTFS, -1, child_errno());
+        return fd;
+}
+
+/* #4 /proc */
+static void step_proc(const struct launch_ctx *ctx, int rootfd) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        fd = root_open(rootfd, "/proc", ROOT_OPEN_DIRECTORY);
+        if (fd < 0)
+                child_fail(ctx, LAUNCH_STEP_PROC, -1, fd);
+        if (ctx->pidns)
+                r = mount_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        else
+                r = mount_fd("/proc", fd, NULL, MS_BIND | MS_REC, NULL);
+        if (r < 0)
+                child_fail(ctx, LAUNCH_STEP_PROC, -1, r);
+}
+
+/* #4 /sys, read-only */
+static void step_sys(const struct launch_ctx *ctx, int rootfd) {
+        _cleanup_close_ int fd = -EBADF, top = -EBADF;
+        int r;
+
+        fd = root_open(rootfd, "/sys", ROOT_OPEN_DIRECTORY);
+        if (fd < 0)
+                child_fail(ctx, LAUNCH_STEP_SYS, -1, fd);
+        r = mount_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        if (r == -EPERM) {
+                /* A user namespace without its own network namespace may not mount sysfs: show the
+                 * host's, read-only. */
+                r = mount_fd("/sys", fd, NULL, MS_BIND | MS_REC, NULL);
+                if (r >= 0) {
+                        top = root_open(rootfd, "/sys", ROOT_OPEN_EXISTING);
+                        r = top < 0 ? top : remount_ro_fd(top);
+                }
+        }
+        if (r < 0)
+                child_fail(ctx, LAUNCH_STEP_SYS, -1, r);
+}
+
+const char *const launch_dev_entries[_LAUNCH_DEV_MAX] = {
+        "/dev",
+        "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
+        "/dev/pts", "/dev/ptmx", "/dev/shm",
+        "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr",
+};
+
+const char *const launch_dev_link_targets[_LAUNCH_DEV_MAX] = {
+        [LAUNCH_DEV_PTMX] = "pts/ptmx",
+        [LAUNCH_DEV_LINK_FIRST + 0] = "/proc/self/fd",
+        [LAUNCH_DEV_LINK_FIRST + 1] = "/proc/self/fd/0",
+        [LAUNCH_DEV_LINK_FIRST + 2] = "/proc/self/fd/1",
+        [LAUNCH_DEV_LINK_FIRST + 3] = "/proc/self/fd/2",
+};
+
+/* #4 a minimal /dev: a tmpfs with bind-mounted nodes (mknod does not work in a user namespace,
+ * binds do), a private devpts, shm and the usual links. */
+static void step_dev(const struct launch_ctx *ctx, int rootfd) {
+        _cleanup_close_ int devfd = -EBADF;
+        int r;
+
+        {
+                _cleanup_close_ int fd = root_open(rootfd, "/dev", ROOT_OPEN_DIRECTORY);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_TMPFS, fd);
+                r = mount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_TMPFS, r);
+        }
+        /* Now the tmpfs: everything below is ours, made in it by name. */
+        devfd = root_open(rootfd, "/dev", ROOT_OPEN_EXISTING);
+        if (devfd < 0)
+                child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_TMPFS, devfd);
+
+        for (int i = LAUNCH_DEV_NODE_FIRST; i < LAUNCH_DEV_PTS; i++) {
+                const char *host = launch_dev_entries[i];
+                _cleanup_close_ int fd = -EBADF;
+
+                r = openat(devfd, host + STRLEN("/dev/"), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, i, child_errno());
+                (void) close(r);
+                fd = root_open(rootfd, host, ROOT_OPEN_EXISTING);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, i, fd);
+                r = mount_fd(host, fd, NULL, MS_BIND, NULL);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, i, r);
+        }
+
+        {
+                _cleanup_close_ int fd = -EBADF;
+
+                if (mkdirat(devfd, "pts", 0755) < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_PTS, child_errno());
+                fd = root_open(rootfd, "/dev/pts", ROOT_OPEN_EXISTING);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_PTS, fd);
+                r = mount_fd("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC, ctx->devpts_options);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_PTS, r);
+        }
+
+        {
+                _cleanup_close_ int fd = -EBADF;
+
+                if (mkdirat(devfd, "shm", 0755) < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_SHM, child_errno());
+                fd = root_open(rootfd, "/dev/shm", ROOT_OPEN_EXISTING);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_SHM, fd);
+                r = mount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_SHM, r);
+        }
+
+        for (int i = 0; i < _LAUNCH_DEV_MAX; i++)
+                if (launch_dev_link_targets[i] &&
+                    symlinkat(launch_dev_link_targets[i], devfd, launch_dev_entries[i] + STRLEN("/dev/")) < 0)
+                        child_fail(ctx, LAUNCH_STEP_DEV, i, child_errno());
+}
+
+/* #5 Bind= */
+static void step_binds(const struct launch_ctx *ctx, int rootfd) {
+        const struct unit_config *c = ctx->c;
+
+        for (size_t i = 0; i < c->n_binds; i++) {
+                const struct bind_mount *b = &c->binds[i];
+                _cleanup_close_ int fd = -EBADF, top = -EBADF;
+                struct stat st;
+                int r;
+
+                /* The source is a host path: resolved before pivot_root, in supd's view. */
+                if (stat(b->source, &st) < 0)
+                        child_fail(ctx, LAUNCH_STEP_BIND, (int) i, child_errno());
+
+                fd = root_open(rootfd, b->target, S_ISDIR(st.st_mode) ? ROOT_OPEN_DIRECTORY : ROOT_OPEN_FILE);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_BIND, (int) i, fd);
+                r = mount_fd(b->source, fd, NULL, MS_BIND | MS_REC, NULL);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_BIND, (int) i, r);
+
+                if (b->read_only) {
+                        /* fd still names what the bind covers: reopen to get the bind's root. */
+                        top = root_open(rootfd, b->target, ROOT_OPEN_EXISTING);
+                        r = top < 0 ? top : remount_ro_fd(top);
+                        if (r < 0)
+                                child_fail(ctx, LAUNCH_STEP_BIND, (int) i, r);
+                }
+        }
+}
+
+/* #5 Tmpfs= */
+static void step_tmpfs(const struct launch_ctx *ctx, int rootfd) {
+        const struct unit_config *c = ctx->c;
+
+        for (size_t i = 0; i < c->n_tmpfs; i++) {
+                _cleanup_close_ int fd = -EBADF;
+                int r;
+
+                fd = root_open(rootfd, c->tmpfs[i].path, ROOT_OPEN_DIRECTORY);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_TMPFS, (int) i, fd);
+                r = mount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV, ctx->tmpfs_options[i]);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_TMPFS, (int) i, r);
+        }
+}
+
+/* #7: R becomes /, the old root is stacked on top of it and detached. Never chroot. */
+static void step_pivot(const struct launch_ctx *ctx, int rootfd) {
+        if (fchdir(rootfd) < 0)
+                child_fail(ctx, LAUNCH_STEP_PIVOT, -1, child_errno());
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                child_fail(ctx, LAUNCH_STEP_PIVOT, -1, child_errno());
+        if (umount2(".", MNT_DETACH) < 0)
+                child_fail(ctx, LAUNCH_STEP_PIVOT, -1, child_errno());
+        if (chdir("/") < 0)
+                child_fail(ctx, LAUNCH_STEP_PIVOT, -1, child_errno());
+}
+
+static void steps_mounts(const struct launch_ctx *ctx) {
+        const struct unit_config *c = ctx->c;
+        _cleanup_close_ int rootfd = -EBADF;
+
+        if (!ctx->mntns)
+                return;
+
+        /* #2: nothing we mount may propagate back to the host, and pivot_root() wants it. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                child_fail(ctx, LAUNCH_STEP_PROPAGATION, -1, child_errno());
+
+        /* #3 */
+        rootfd = step_rootfs(ctx);
+
+        /* #4 */
+        if (ctx->root) {
+                step_proc(ctx, rootfd);
+                step_sys(ctx, rootfd);
+                step_dev(ctx, rootfd);
+        } else if (ctx->pidns) {
+                /* The host's root, our pid namespace: a /proc that shows the container's processes. */
+                if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                        child_fail(ctx, LAUNCH_STEP_PROC, -1, child_errno());
+        }
+
+        /* #5 */
+        step_binds(ctx, rootfd);
+        step_tmpfs(ctx, rootfd);
+        /* LAUNCH_STEP_DNS: /etc/resolv.conf from DNS= (later). */
+        /* LAUNCH_STEP_SECURITY_MOUNTS: SPEC §7 masked and read-only paths, /proc/kcore ... /sys (later). */
+
+        /* #6 */
+        if (c->read_only) {
+                int r = remount_ro_fd(rootfd);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_READONLY, -1, r);
+        }
+
+        /* #7 */
+        if (ctx->root)
+                step_pivot(ctx, rootfd);
+}
+
+/* ---- #9: the container's init ----------------------------------------------------------------------- */
+
+static const int init_forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+static int close_all_but(int keep) {
+        /* Before Linux 5.9 there is no close_range(): walk up to the fd limit. */
+        if (keep > 0 && close_range(0, (unsigned) keep - 1, 0) < 0 && errno != ENOSYS)
+                return child_errno();
+        if (close_range((unsigned) keep + 1, ~0U, 0) < 0) {
+                struct rlimit rl;
+
+                if (errno != ENOSYS)
+                        return child_errno();
+                if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        return child_errno();
+                for (rlim_t fd = 0; fd < rl.rlim_cur && fd < INT_MAX; fd++)
+                        if ((int) fd != keep)
+                                (void) close((int) fd);
+        }
+        return 0;
+}
+
+/* Stays PID 1 (or a subreaper without a pid namespace): forwards signals to the payload, reaps
+ * every child, exits with the payload's status. Never execs: it is still supd's image, hence
+ * non-dumpable (set before the fork), so that nothing in the container can open /proc/1/exe. */
+_Noreturn static void init_loop(int sfd, pid_t payload) {
+        for (;;) {
+                struct signalfd_siginfo si;
+                ssize_t n;
+
+                n = read(sfd, &si, sizeof(si));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n != (ssize_t) sizeof(si))
+                        _exit(127);
+
+                if (si.ssi_signo != SIGCHLD) {
+                        (void) kill(payload, (int) si.ssi_signo);
+                        continue;
+                }
+
+                /* SIGCHLD coalesces: reap until nothing is left. */
+                for (;;) {
+                        int status;
+                        pid_t p;
+
+                        p = waitpid(-1, &status, WNOHANG | __WALL);
+                        if (p <= 0)
+                                break;
+                        if (p != payload)
+                                continue;
+                        if (WIFEXITED(status))
+                                _exit(WEXITSTATUS(status));
+                        if (WIFSIGNALED(status))
+                                _exit(128 + WTERMSIG(status));
+                }
+        }
+}
+
+/* #9: returns in the payload, with or without an init above it. */
+static void step_init(const struct launch_ctx *ctx) {
+        sigset_t mask;
+        pid_t pid;
+        int sfd;
+
+        if (!ctx->c->init)
+                return;
+
+        /* Every signal is blocked since clone (the parent's doing), so whatever arrives before the
+         * fork waits in the signalfd and is forwarded after it. The kernel drops signals that a
+         * pid namespace's init has no handler for: catching them here is what makes SIGTERM work. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        for (size_t i = 0; i < ELEMENTSOF(init_forwarded); i++)
+                sigaddset(&mask, init_forwarded[i]);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sfd < 0)
+                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
+
+        /* Without a pid namespace we are not PID 1: orphans must still come to us. */
+        if (!ctx->pidns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
+
+        /* _Fork(): no atfork handlers, no malloc locks. */
+        pid = _Fork();
+        if (pid < 0)
+                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_FORK, child_errno());
+        if (pid == 0) {
+                (void) close(sfd);
+                return;
+        }
+
+        /* The init keeps nothing of supd's: no log pipe, no bus socket, no other unit's fds. Closing
+         * our copy of the sync socket leaves the payload's CLOEXEC one: EOF at the parent means
+         * the payload exec'd (or reported and died). */
+        if (close_all_but(sfd) < 0)
+                _exit(127);
+        init_loop(sfd, pid);
+}
+
+/* ---- #10: user, group, working directory ------------------------------------------------------------ */
+
+/* Reads a colon-separated file (/etc/passwd, /etc/group) line by line into a stack buffer. Lines
+ * longer than the buffer are skipped. */
+struct line_reader {
+        int fd;
+        size_t start, end;
+        bool eof, skipping;
+        char buf[4096];
+};
+
+/* Returns 1 with *ret pointing at a NUL-terminated line, 0 at the end, -errno. */
+static int line_next(struct line_reader *lr, char **ret) {
+        for (;;) {
+                char *nl = memchr(lr->buf + lr->start, '\n', lr->end - lr->start);
+                ssize_t n;
+
+                if (nl) {
+                        char *line = lr->buf + lr->start;
+
+                        *nl = '\0';
+                        lr->start = (size_t) (nl - lr->buf) + 1;
+                        if (lr->skipping) {
+                                lr->skipping = false;
+                                continue;
+                        }
+                        *ret = line;
+                        return 1;
+                }
+                if (lr->eof) {
+                        if (lr->start == lr->end || lr->skipping)
+                                return 0;
+                        /* Last line without a newline: there is room, the buffer is never full here. */
+                        lr->buf[lr->end] = '\0';
+                        *ret = lr->buf + lr->start;
+                        lr->start = lr->end;
+                        return 1;
+                }
+
+                memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
+                lr->end -= lr->start;
+                lr->start = 0;
+                if (lr->end >= sizeof(lr->buf) - 1) {
+                        /* Too long for us: drop it up to its newline. */
+                        lr->skipping = true;
+                        lr->end = 0;
+                }
+
+                do
+                        n = read(lr->fd, lr->buf + lr->end, sizeof(lr->buf) - 1 - lr->end);
+                while (n < 0 && errno == EINTR);
+                if (n < 0)
+                        return child_errno();
+                if (n == 0)
+                        lr->eof = true;
+                lr->end += (size_t) n;
+        }
+}
+
+/* Splits LINE at ':' into at most N fields. Returns the count. */
+static size_t split_fields(char *line, char **fields, size_t n) {
+        size_t i = 0;
+
+        while (i < n) {
+                fields[i++] = line;
+                line = strchr(line, ':');
+                if (!line)
+                        break;
+                *line++ = '\0';
+        }
+        return i;
+}
+
+struct user_lookup {
+        uid_t uid;
+        gid_t gid;
+        bool have_gid;      /* from the passwd entry */
+        char name[256];     /* the user's name, for supplementary groups; "" if unknown */
+        gid_t groups[64];
+        size_t n_groups;
+};
+
+/* Finds NAME, or the numeric UID when NAME is NULL, in /etc/passwd. Returns 1 found, 0 not
+ * found, -errno. */
+static int passwd_find(const char *name, uid_t uid, struct user_lookup *u) {
+        struct line_reader lr = { .fd = -EBADF };
+        char *line;
+        int r;
+
+        lr.fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (lr.fd < 0)
+                return child_errno();
+
+        while ((r = line_next(&lr, &line)) > 0) {
+                char *f[7];
+                uint32_t id, gid;
+
+                if (split_fields(line, f, ELEMENTSOF(f)) < 4)
+                        continue;
+                if (!str_to_u32(f[2], strlen(f[2]), &id) || !str_to_u32(f[3], strlen(f[3]), &gid))
+                        continue;
+                if (name ? !streq(f[0], name) : id != uid)
+                        continue;
+
+                u->uid = id;
+                u->gid = gid;
+                u->have_gid = true;
+                if (strlen(f[0]) < sizeof(u->name))
+                        memcpy(u->name, f[0], strlen(f[0]) + 1);
+                r = 1;
+                break;
+        }
+        (void) close(lr.fd);
+        return r;
+}
+
+/* Finds group NAME in /etc/group (*ret_gid); with NAME NULL, collects the groups that list
+ * u->name as a member instead. Returns 1 found, 0 not found, -errno. */
+static int group_scan(const char *name, gid_t *ret_gid, struct user_lookup *u) {
+        struct line_reader lr = { .fd = -EBADF };
+        char *line;
+        int r;
+
+        lr.fd = open("/etc/group", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (lr.fd < 0)
+                return child_errno();
+
+        while ((r = line_next(&lr, &line)) > 0) {
+                char *f[4];
+                uint32_t gid;
+
+                if (split_fields(line, f, ELEMENTSOF(f)) < 3 || !str_to_u32(f[2], strlen(f[2]), &gid))
+                        continue;
+
+                if (name) {
+                        if (!streq(f[0], name))
+                                continue;
+                        *ret_gid = gid;
+                        r = 1;
+                        break;
+                }
+
+                if (!f[3] || !*f[3] || u->n_groups >= ELEMENTSOF(u->groups))
+                        continue;
+                for (char *m = f[3]; m;) {
+                        char *comma = strchr(m, ',');
+                        size_t l = comma ? (size_t) (comma - m) : strlen(m);
+
+                        if (l == strlen(u->name) && memcmp(m, u->name, l) == 0) {
+                                u->groups[u->n_groups++] = gid;
+                                break;
+                        }
+                        m = comma ? comma + 1 : NULL;
+                }
+        }
+        (void) close(lr.fd);
+        return r < 0 ? r : name ? r : 1;
+}
+
+/* #10: User=/Group= from the container's own files (after pivot_root), no NSS. A name not found
+ * is ESRCH. A numeric User= is used as is; if /etc/passwd has it, its primary group and
+ * supplementary groups come along as for a name. */
+static void step_user(const struct launch_ctx *ctx, struct user_lookup *u) {
+        const struct unit_config *c = ctx->c;
+        uint32_t v;
+        int r;
+
+        *u = (struct user_lookup) {};
+
+        if (c->user) {
+                if (str_to_u32(c->user, strlen(c->user), &v)) {
+                        r = passwd_find(NULL, v, u);
+                        if (r < 0 && r != -ENOENT)
+                                child_fail(ctx, LAUNCH_STEP_USER, LAUNCH_USER_USER, r);
+                        u->uid = v;
+                } else {
+                        r = passwd_find(c->user, 0, u);
+                        if (r < 0)
+                                child_fail(ctx, LAUNCH_STEP_USER, LAUNCH_USER_USER, r);
+                        if (r == 0)
+                                child_fail(ctx, LAUNCH_STEP_USER, LAUNCH_USER_USER, -ESRCH);
+                }
+        }
+        if (!u->have_gid)
+                u->gid = 0;
+
+        if (c->group) {
+                gid_t gid = 0;
+
+                if (str_to_u32(c->group, strlen(c->group), &v))
+                        gid = v;
+                else {
+                        r = group_scan(c->group, &gid, u);
+                        if (r < 0)
+                                child_fail(ctx, LAUNCH_STEP_USER, LAUNCH_USER_GROUP, r);
+                        if (r == 0)
+                                child_fail(ctx, LAUNCH_STEP_USER, LAUNCH_USER_GROUP, -ESRCH);
+                }
+                u->gid = gid;
+        }
+
+        /* Supplementary groups: where the user is listed as a member. No /etc/group: none. */
+        if (u->name[0]) {
+                r = group_scan(NULL, NULL, u);
+                if (r < 0 && r != -ENOENT)
+                        child_fail(ctx, LAUNCH_STEP_USER, LAUNCH_USER_GROUP, r);
+        }
+
+        /* Checked as root, before the switch of ids (#11). */
+        if (chdir(c->working_directory ?: "/") < 0)
+                child_fail(ctx, LAUNCH_STEP_CHDIR, -1, child_errno());
+}
+
+/* ---- #11: ids, capabilities, no_new_privs, seccomp ------------------------------------------------- */
+
+static void step_security(const struct launch_ctx *ctx, const struct user_lookup *u) {
+        const struct unit_config *c = ctx->c;
+        struct __user_cap_header_struct h = {
+                .version = _LINUX_CAPABILITY_VERSION_3,
+        };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+        uint64_t keep, have;
+
+        /* The bounding set first, while we still have CAP_SETPCAP. */
+        for (int cap = 0; cap <= ctx->cap_last && cap < 64; cap++)
+                if (!(c->capabilities & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+                        child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_BOUNDING, child_errno());
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_AMBIENT, child_errno());
+
+        if (sys_setgroups(u->n_groups, u->n_groups > 0 ? u->groups : NULL) < 0)
+                child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_SETGROUPS, child_errno());
+        if (sys_setresgid(u->gid) < 0)
+                child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_SETGID, child_errno());
+        /* For a uid other than 0 this clears the permitted and effective sets. */
+        if (sys_setresuid(u->uid) < 0)
+                child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_SETUID, child_errno());
+
+        /* Root keeps what the bounding set allows (and what we have: supd's own bounding set may
+         * be smaller than Capabilities=all); anyone else gets nothing. The inheritable set stays
+         * empty: with it, a later setuid program could pass caps on through file inheritable bits
+         * (CVE-2022-24769); for root's exec it makes no difference. */
+        if (syscall(SYS_capget, &h, d) < 0)
+                child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_CAPSET, child_errno());
+        have = (uint64_t) d[0].permitted | (uint64_t) d[1].permitted << 32;
+        keep = u->uid == 0 ? c->capabilities & have : 0;
+        for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+                d[i].effective = d[i].permitted = (uint32_t) (keep >> (32 * i));
+                d[i].inheritable = 0;
+        }
+        h = (struct __user_cap_header_struct) { .version = _LINUX_CAPABILITY_VERSION_3 };
+        if (syscall(SYS_capset, &h, d) < 0)
+                child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_CAPSET, child_errno());
+
+        if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                child_fail(ctx, LAUNCH_STEP_NO_NEW_PRIVS, -1, child_errno());
+
+        /* LAUNCH_STEP_SECCOMP: install the filter the parent compiled before clone (later). It goes
+         * last: after it, the syscalls above may be denied. */
+}
+
+/* ---- #12: fds, exec ----------------------------------------------------------------------------------- */
+
+static void step_fds(struct launch_ctx *ctx) {
+        const struct launch_request *r = ctx->r;
+        int src[4] = { r->stdin_fd, r->stdout_fd, r->stderr_fd, r->keep_fd };
+        int n = r->keep_fd >= 0 ? 4 : 3;
+
+        if (src[0] < 0) {
+                /* The container's /dev/null. */
+                src[0] = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+                if (src[0] < 0)
+                        child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_STDIN, child_errno());
+        }
+
+        /* Everything still needed moves above 0..3 first (F_DUPFD_CLOEXEC takes the lowest free fd
+         * >= 4), so that dup3() onto 0..3 clobbers nothing: the sync socket, then the sources. */
+        if (ctx->sync_fd < 4) {
+                int fd = fcntl(ctx->sync_fd, F_DUPFD_CLOEXEC, 4);
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_CLOSE_FDS, child_errno());
+                ctx->sync_fd = fd;
+        }
+        for (int i = 0; i < n; i++)
+                if (src[i] < 4) {
+                        src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 4);
+                        if (src[i] < 0)
+                                child_fail(ctx, LAUNCH_STEP_EXEC, i, child_errno());
+                }
+        for (int i = 0; i < n; i++)
+                if (dup3(src[i], i, 0) < 0) /* without O_CLOEXEC: survives exec */
+                        child_fail(ctx, LAUNCH_STEP_EXEC, i, child_errno());
+
+        /* Everything else (supd's fds, the sources, the sync socket) closes at exec. */
+        if (close_range((unsigned) n, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+                struct rlimit rl;
+
+                if (errno != ENOSYS && errno != EINVAL)
+                        child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_CLOSE_FDS, child_errno());
+                if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_CLOSE_FDS, child_errno());
+                for (rlim_t fd = (rlim_t) n; fd < rl.rlim_cur && fd < INT_MAX; fd++)
+                        (void) fcntl((int) fd, F_SETFD, FD_CLOEXEC);
+        }
+}
+
+_Noreturn static void step_exec(const struct launch_ctx *ctx) {
+        char *const *argv = ctx->c->exec;
+        const char *name = argv[0];
+        char buf[PATH_MAX];
+        sigset_t none;
+        bool eacces = false;
+        size_t ln;
+
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+
+        if (strchr(name, '/')) {
+                execve(name, argv, ctx->envp);
+                child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_EXECVE, child_errno());
+        }
+
+        /* As execvp(), but with the container's PATH, not supd's. */
+        ln = strlen(name);
+        for (const char *p = ctx->path ?: "/usr/local/bin:/usr/bin:/bin";;) {
+                size_t ld = strcspn(p, ":");
+                const char *dir = ld > 0 ? p : ".";
+
+                if (ld == 0)
+                        ld = 1;
+                if (ld + 1 + ln < sizeof(buf)) {
+                        memcpy(buf, dir, ld);
+                        buf[ld] = '/';
+                        memcpy(buf + ld + 1, name, ln + 1);
+                        execve(buf, argv, ctx->envp);
+                        switch (errno) {
+                        case EACCES:
+                                eacces = true;
+                                break;
+                        case ENOENT:
+                        case ENOTDIR:
+                        case ESTALE:
+                        case ENODEV:
+                        case ETIMEDOUT:
+                        case ELOOP:
+                        case ENAMETOOLONG:
+                                break;
+                        default:
+                                child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_EXECVE, child_errno());
+                        }
+                }
+
+                p += strcspn(p, ":");
+                if (!*p)
+                        break;
+                p++;
+        }
+        child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_EXECVE, eacces ? -EACCES : -ENOENT);
+}
+
+/* ---- the child ---------------------------------------------------------------------------------------- */
+
+_Noreturn void launch_child_run(struct launch_ctx *ctx) {
+        struct user_lookup u;
+
+        /* Our copy of the parent's end: closed, so that its close is our EOF. */
+        (void) close(ctx->parent_fd);
+        reset_signals();
+
+        /* #1 */
+        step_sync(ctx);
+
+        /* #2 .. #7 */
+        steps_mounts(ctx);
+
+        /* #8 */
+        if (ctx->utsns && ctx->c->hostname && sethostname(ctx->c->hostname, strlen(ctx->c->hostname)) < 0)
+                child_fail(ctx, LAUNCH_STEP_HOSTNAME, -1, child_errno());
+
+        /* Until exec we are supd's image inside the container: keep /proc/PID/exe and friends out of
+         * reach (execve() makes the payload dumpable again; the init stays like this). */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
+
+        /* #9: with Init=, returns in the forked payload */
+        step_init(ctx);
+
+        /* #10 */
+        step_user(ctx, &u);
+
+        /* #11 */
+        step_security(ctx, &u);
+
+        /* #12 */
+        step_fds(ctx);
+        step_exec(ctx);
+}

@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The parent side of the launcher: prepares everything the child needs (the child may not
+ * allocate), clones it with every namespace at once, writes its id maps, has it placed in its
+ * cgroup, sends the go, and later turns the child's report (or EOF) into an outcome. The child
+ * side is launch-child.c; the protocol is drawn in supervisor/README.md. Steps are tagged #N. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launch-internal.h"
+#include "log.h"
+#include "macro.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* struct clone_args of <linux/sched.h> up to CLONE_ARGS_SIZE_VER2, without that header (which
+ * fights with <sched.h>). */
+struct launch_clone_args {
+        uint64_t flags;
+        uint64_t pidfd;
+        uint64_t child_tid;
+        uint64_t parent_tid;
+        uint64_t exit_signal;
+        uint64_t stack;
+        uint64_t stack_size;
+        uint64_t tls;
+        uint64_t set_tid;
+        uint64_t set_tid_size;
+        uint64_t cgroup;
+};
+#define LAUNCH_CLONE_ARGS_SIZE_VER0 64 /* before Linux 5.7: no cgroup */
+
+/* ---- names and messages ------------------------------------------------------------------------ */
+
+static const char *const launch_step_table[_LAUNCH_STEP_MAX] = {
+        [LAUNCH_STEP_SYNC] = "sync",
+        [LAUNCH_STEP_PROPAGATION] = "propagation",
+        [LAUNCH_STEP_ROOTFS] = "rootfs",
+        [LAUNCH_STEP_OVERLAY] = "overlay",
+        [LAUNCH_STEP_PROC] = "proc",
+        [LAUNCH_STEP_SYS] = "sys",
+        [LAUNCH_STEP_DEV] = "dev",
+        [LAUNCH_STEP_BIND] = "bind",
+        [LAUNCH_STEP_TMPFS] = "tmpfs",
+        [LAUNCH_STEP_DNS] = "dns",
+        [LAUNCH_STEP_SECURITY_MOUNTS] = "security-mounts",
+        [LAUNCH_STEP_READONLY] = "read-only",
+        [LAUNCH_STEP_PIVOT] = "pivot-root",
+        [LAUNCH_STEP_HOSTNAME] = "hostname",
+        [LAUNCH_STEP_INIT] = "init",
+        [LAUNCH_STEP_USER] = "user",
+        [LAUNCH_STEP_CHDIR] = "chdir",
+        [LAUNCH_STEP_CAPABILITIES] = "capabilities",
+        [LAUNCH_STEP_NO_NEW_PRIVS] = "no-new-privileges",
+        [LAUNCH_STEP_SECCOMP] = "seccomp",
+        [LAUNCH_STEP_EXEC] = "exec",
+};
+
+const char *launch_step_to_string(enum launch_step s) {
+        if ((unsigned) s >= _LAUNCH_STEP_MAX)
+                return NULL;
+        return launch_step_table[s];
+}
+
+static const char *const launch_sync_table[_LAUNCH_SYNC_MAX] = {
+        [LAUNCH_SYNC_PREPARE] = "prepare the launch",
+        [LAUNCH_SYNC_CLONE] = "clone",
+        [LAUNCH_SYNC_UID_MAP] = "write uid_map",
+        [LAUNCH_SYNC_GID_MAP] = "write gid_map",
+        [LAUNCH_SYNC_ATTACH] = "place the child in its cgroup",
+        [LAUNCH_SYNC_GO] = "start the child",
+        [LAUNCH_SYNC_WAIT] = "sync with the child",
+        [LAUNCH_SYNC_USERNS_ROOT] = "become root of the user namespace",
+        [LAUNCH_SYNC_CGROUPNS] = "make the cgroup namespace",
+};
+
+static const char *const launch_caps_table[_LAUNCH_CAPS_MAX] = {
+        [LAUNCH_CAPS_BOUNDING] = "drop capabilities from the bounding set",
+        [LAUNCH_CAPS_AMBIENT] = "clear the ambient capabilities",
+        [LAUNCH_CAPS_SETGROUPS] = "set the supplementary groups",
+        [LAUNCH_CAPS_SETGID] = "set group",
+        [LAUNCH_CAPS_SETUID] = "set user",
+        [LAUNCH_CAPS_CAPSET] = "set capabilities",
+};
+
+static const char *nth(char *const *l, int i) {
+        if (i < 0 || (size_t) i >= strv_length(l))
+                return "?";
+        return l[i];
+}
+
+char *launch_error_format(const struct launch_error *e, const struct unit_config *c) {
+        const char *err = strerror(e->error);
+        const char *rootfs = c->rootfs ?: "/";
+        char *s = NULL;
+        int r = -1;
+
+        switch (e->step) {
+        case LAUNCH_STEP_SYNC:
+                r = asprintf(&s, "%s: %s",
+                             e->index >= 0 && e->index < _LAUNCH_SYNC_MAX ? launch_sync_table[e->index]
+                                                                          : "sync with the child",
+                             err);
+                break;
+        case LAUNCH_STEP_PROPAGATION:
+                r = asprintf(&s, "make / a private mount: %s", err);
+                break;
+        case LAUNCH_STEP_ROOTFS:
+        case LAUNCH_STEP_PIVOT:
+                r = asprintf(&s, "pivot_root into %s: %s", rootfs, err);
+                break;
+        case LAUNCH_STEP_OVERLAY:
+                if (e->index >= 0)
+                        r = asprintf(&s, "layer %s: %s", nth(c->layers, e->index), err);
+                else if (e->index == LAUNCH_OVERLAY_WORKSPACE)
+                        r = asprintf(&s, "set up the overlay's tmpfs for %s: %s", rootfs, err);
+                else if (e->index == LAUNCH_OVERLAY_UPPER)
+                        r = asprintf(&s, "create the persistent overlay upper of %s: %s", c->name, err);
+                else
+                        r = asprintf(&s, "mount overlay on %s: %s", rootfs, err);
+                break;
+        case LAUNCH_STEP_PROC:
+                r = asprintf(&s, "set up /proc: %s", err);
+                break;
+        case LAUNCH_STEP_SYS:
+                r = asprintf(&s, "set up /sys: %s", err);
+                break;
+        case LAUNCH_STEP_DEV:
+                r = asprintf(&s, "set up %s: %s",
+                             e->index >= 0 && e->index < _LAUNCH_DEV_MAX ? launch_dev_entries[e->index] : "/dev",
+                             err);
+                break;
+        case LAUNCH_STEP_BIND:
+                if (e->index >= 0 && (size_t) e->index < c->n_binds)
+                        r = asprintf(&s, "bind mount %s on %s%s: %s", c->binds[e->index].source,
+                                     c->binds[e->index].target, c->binds[e->index].read_only ? " read-only" : "",
+                                     err);
+                else
+                        r = asprintf(&s, "bind mount: %s", err);
+                break;
+        case LAUNCH_STEP_TMPFS:
+                r = asprintf(&s, "tmpfs on %s: %s",
+                             e->index >= 0 && (size_t) e->index < c->n_tmpfs ? c->tmpfs[e->index].path : "?", err);
+                break;
+        case LAUNCH_STEP_DNS:
+                r = asprintf(&s, "write /etc/resolv.conf: %s", err);
+                break;
+        case LAUNCH_STEP_SECURITY_MOUNTS:
+                r = asprintf(&s, "mask or protect kernel paths: %s", err);
+                break;
+        case LAUNCH_STEP_READONLY:
+                r = asprintf(&s, "remount / read-only: %s", err);
+                break;
+        case LAUNCH_STEP_HOSTNAME:
+                r = asprintf(&s, "set hostname \"%s\": %s", strempty(c->hostname), err);
+                break;
+        case LAUNCH_STEP_INIT:
+                r = asprintf(&s, "%s: %s", e->index == LAUNCH_INIT_FORK ? "init: fork" : "init: set up", err);
+                break;
+        case LAUNCH_STEP_USER: {
+                bool group = e->index == LAUNCH_USER_GROUP;
+                const char *what = group ? "group" : "user";
+                const char *name = group ? strempty(c->group) : strempty(c->user);
+                const char *file = group ? "/etc/group" : "/etc/passwd";
+
+                if (e->error == ESRCH)
+                        r = asprintf(&s, "%s \"%s\" not found in %s", what, name, file);
+                else
+                        r = asprintf(&s, "look up %s \"%s\" in %s: %s", what, name, file, err);
+                break;
+        }
+        case LAUNCH_STEP_CHDIR:
+                r = asprintf(&s, "chdir %s: %s", c->working_directory ?: "/", err);
+                break;
+        case LAUNCH_STEP_CAPABILITIES:
+                if (e->index == LAUNCH_CAPS_SETUID)
+                        r = asprintf(&s, "set user %s: %s", c->user ?: "0", err);
+                else if (e->index == LAUNCH_CAPS_SETGID)
+                        r = asprintf(&s, "set group %s: %s", c->group ?: c->user ?: "0", err);
+                else
+                        r = asprintf(&s, "%s: %s",
+                                     e->index >= 0 && e->index < _LAUNCH_CAPS_MAX ? launch_caps_table[e->index]
+                                                                                  : "set capabilities",
+                                     err);
+                break;
+        case LAUNCH_STEP_NO_NEW_PRIVS:
+                r = asprintf(&s, "set no_new_privs: %s", err);
+                break;
+        case LAUNCH_STEP_SECCOMP:
+                r = asprintf(&s, "load the seccomp filter: %s", err);
+                break;
+        case LAUNCH_STEP_EXEC:
+                if (e->index == LAUNCH_EXEC_STDIN)
+                        r = asprintf(&s, "open /dev/null for stdin: %s", err);
+                else if (e->index > LAUNCH_EXEC_STDIN && e->index <= LAUNCH_EXEC_KEEP_FD)
+                        r = asprintf(&s, "set up fd %d: %s", e->index, err);
+                else if (e->index == LAUNCH_EXEC_CLOSE_FDS)
+                        r = asprintf(&s, "close inherited fds: %s", err);
+                else
+                        r = asprintf(&s, "exec %s: %s", nth(c->exec, 0), err);
+                break;
+        default:
+                r = asprintf(&s, "step %d: %s", (int) e->step, err);
+        }
+
+        return r < 0 ? NULL : s;
+}
+
+static int launch_fail(struct launch_error *ret_error, enum launch_step step, int index, int r) {
+        *ret_error = (struct launch_error) {
+                .step = step,
+                .index = index,
+                .error = -r,
+        };
+        return r;
+}
+
+/* ---- preparation (parent, before clone) ----------------------------------------------------------- */
+
+static void launch_ctx_done(struct launch_ctx *ctx) {
+        free(ctx->root_alloc);
+        free(ctx->upper_dir);
+        free(ctx->work_dir);
+        free(ctx->overlay_options);
+        free(ctx->devpts_options);
+        strv_free(ctx->tmpfs_options);
+        free(ctx->envp); /* the entries belong to the config and the request */
+}
+
+static int read_cap_last(void) {
+        _cleanup_close_ int fd = -EBADF;
+        char buf[16] = {};
+        ssize_t n;
+        char *end;
+        long v;
+
+        fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0 && (n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+                errno = 0;
+                v = strtol(buf, &end, 10);
+                if (errno == 0 && end != buf && v >= 0 && v < 64)
+                        return (int) v;
+        }
+        /* Old kernels: what we know of. */
+        return capability_last();
+}
+
+/* Environment= then extra_env; an extra variable replaces one of the same name. */
+static int build_env(const struct unit_config *c, char *const *extra, char ***ret_envp, const char **ret_path) {
+        size_t n = 0;
+        char **envp;
+
+        envp = calloc(strv_length(c->environment) + strv_length(extra) + 1, sizeof(char *));
+        if (!envp)
+                return -ENOMEM;
+        STRV_FOREACH(e, c->environment)
+                envp[n++] = *e;
+        STRV_FOREACH(e, extra) {
+                size_t l = strcspn(*e, "=") + 1;
+                size_t i;
+
+                for (i = 0; i < n; i++)
+                        if (strncmp(envp[i], *e, l) == 0)
+                                break;
+                envp[i] = *e;
+                if (i == n)
+                        n++;
+        }
+
+        *ret_path = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (startswith(envp[i], "PATH="))
+                        *ret_path = envp[i] + STRLEN("PATH=");
+        *ret_envp = envp;
+        return 0;
+}
+
+/* The legacy mount option parser splits at ',' and overlayfs splits lowerdir at ':'. */
+static bool overlay_path_ok(const char *p) {
+        return p && !strpbrk(p, ",:\\");
+}
+
+static int build_overlay(const struct launch_request *r, struct launch_ctx *ctx) {
+        const struct unit_config *c = ctx->c;
+        _cleanup_free_ char *lower = NULL;
+        const char *base;
+        size_t l;
+        char *p;
+
+        if (!r->unit_dir || !overlay_path_ok(r->unit_dir) || !overlay_path_ok(c->rootfs))
+                return -EINVAL;
+        STRV_FOREACH(i, c->layers)
+                if (!overlay_path_ok(*i))
+                        return -EINVAL;
+
+        if (asprintf(&ctx->root_alloc, "%s/root", r->unit_dir) < 0) {
+                ctx->root_alloc = NULL;
+                return -ENOMEM;
+        }
+        ctx->root = ctx->root_alloc;
+
+        /* Ephemeral: in the child's tmpfs on UNIT_DIR (made by the child). Persistent: on the host,
+         * made by make_persistent_upper(). */
+        base = c->overlay == OVERLAY_EPHEMERAL ? r->unit_dir : r->overlay_dir;
+        if (!overlay_path_ok(base))
+                return -EINVAL;
+        if (asprintf(&ctx->upper_dir, "%s/upper", base) < 0) {
+                ctx->upper_dir = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&ctx->work_dir, "%s/work", base) < 0) {
+                ctx->work_dir = NULL;
+                return -ENOMEM;
+        }
+
+        /* lowerdir: upper-most first, so RootFS=, then Layers= below it. */
+        l = strlen(c->rootfs) + 1;
+        STRV_FOREACH(i, c->layers)
+                l += strlen(*i) + 1;
+        lower = malloc(l);
+        if (!lower)
+                return -ENOMEM;
+        p = stpcpy(lower, c->rootfs);
+        STRV_FOREACH(i, c->layers) {
+                *p++ = ':';
+                p = stpcpy(p, *i);
+        }
+
+        if (asprintf(&ctx->overlay_options, "lowerdir=%s,upperdir=%s,workdir=%s%s", lower, ctx->upper_dir,
+                     ctx->work_dir, ctx->userns ? ",userxattr" : "") < 0) {
+                ctx->overlay_options = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int launch_prepare(const struct launch_request *r, struct launch_ctx *ctx) {
+        const struct unit_config *c = r->config;
+        unsigned ns = c->namespaces;
+        int k;
+
+        ctx->r = r;
+        ctx->c = c;
+        ctx->userns = ns & UNIT_NS_USER;
+        ctx->pidns = ns & UNIT_NS_PID;
+        ctx->mntns = ns & UNIT_NS_MNT;
+        ctx->utsns = ns & UNIT_NS_UTS;
+        ctx->cap_last = read_cap_last();
+
+        /* The manager resolves UserNamespace= into the map: both or neither. */
+        if (ctx->userns != (r->uid_map.count > 0))
+                return -EINVAL;
+        /* The child's id in its user namespace: 0 when it is mapped, else the lowest mapped one. */
+        if (ctx->userns)
+                ctx->userns_root = r->uid_map.inside;
+
+        /* units/ rejects these without a mount namespace; never mount on the host's tree. */
+        if (!ctx->mntns && (c->rootfs || c->n_binds > 0 || c->n_tmpfs > 0 || c->read_only))
+                return -EINVAL;
+
+        if (c->rootfs) {
+                if (c->overlay == OVERLAY_NONE)
+                        ctx->root = c->rootfs;
+                else {
+                        k = build_overlay(r, ctx);
+                        if (k < 0)
+                                return k;
+                }
+
+                /* gid=5 (tty) only where group 5 exists: not in a user namespace that lacks it. */
+                bool tty_gid = !ctx->userns || (r->uid_map.inside <= 5 && 5 - r->uid_map.inside < r->uid_map.count);
+                ctx->devpts_options = strdup(tty_gid ? "newinstance,ptmxmode=0666,mode=620,gid=5"
+                                                     : "newinstance,ptmxmode=0666,mode=620");
+                if (!ctx->devpts_options)
+                        return -ENOMEM;
+        }
+
+        ctx->tmpfs_options = calloc(c->n_tmpfs + 1, sizeof(char *));
+        if (!ctx->tmpfs_options)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tmpfs; i++) {
+                if (c->tmpfs[i].size > 0)
+                        k = asprintf(&ctx->tmpfs_options[i], "mode=1777,size=%" PRIu64, c->tmpfs[i].size);
+                else
+                        k = asprintf(&ctx->tmpfs_options[i], "mode=1777");
+                if (k < 0) {
+                        ctx->tmpfs_options[i] = NULL;
+                        return -ENOMEM;
+                }
+        }
+
+        return build_env(c, r->extra_env, &ctx->envp, &ctx->path);
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1;; s++) {
+                bool end = *s == '\0';
+
+                if (*s != '/' && !end)
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                if (end)
+                        break;
+                *s = '/';
+        }
+        return 0;
+}
+
+/* Overlay=persistent: the upper and work dirs live on the host, made here (the child cannot
+ * allocate). In a user namespace they belong to its root, or it could not write there. */
+static int make_persistent_upper(const struct launch_request *r, const struct launch_ctx *ctx) {
+        const char *const dirs[] = { ctx->upper_dir, ctx->work_dir };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                int k;
+
+                k = mkdir_p(dirs[i], 0755);
+                if (k < 0)
+                        return k;
+                if (ctx->userns) {
+                        uid_t owner = r->uid_map.outside + (ctx->userns_root - r->uid_map.inside);
+                        if (chown(dirs[i], owner, owner) < 0)
+                                return -errno;
+                }
+        }
+        return 0;
+}
+
+/* ---- clone and the parent's steps ------------------------------------------------------------------- */
+
+/* A freshly cloned child: killed and reaped on any early return (crun's pattern). */
+struct launch_pid {
+        pid_t pid;
+        int pidfd;
+};
+
+static void launch_pid_kill_and_reap(struct launch_pid *p) {
+        siginfo_t si;
+
+        if (p->pidfd < 0)
+                return;
+        (void) syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+        while (waitid((idtype_t) P_PIDFD, (id_t) p->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+        p->pidfd = safe_close(p->pidfd);
+}
+
+static uint64_t clone_ns_flags(const struct launch_ctx *ctx) {
+        static const struct {
+                unsigned ns;
+                uint64_t flag;
+        } table[] = {
+                { UNIT_NS_PID, CLONE_NEWPID },       { UNIT_NS_MNT, CLONE_NEWNS },
+                { UNIT_NS_IPC, CLONE_NEWIPC },       { UNIT_NS_UTS, CLONE_NEWUTS },
+                { UNIT_NS_NET, CLONE_NEWNET },       { UNIT_NS_USER, CLONE_NEWUSER },
+                { UNIT_NS_CGROUP, CLONE_NEWCGROUP }, { UNIT_NS_TIME, CLONE_NEWTIME },
+        };
+        uint64_t flags = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (ctx->c->namespaces & table[i].ns)
+                        flags |= table[i].flag;
+        if (ctx->unshare_cgroupns)
+                flags &= ~(uint64_t) CLONE_NEWCGROUP;
+        return flags;
+}
+
+/* Returns the pid in the parent (0 in the child, which then runs the child side), *ret_placed
+ * when CLONE_INTO_CGROUP did the placement. */
+static pid_t clone_child(struct launch_ctx *ctx, int cgroup_fd, int *ret_pidfd, bool *ret_placed) {
+        struct launch_clone_args args = {
+                .pidfd = (uint64_t) (uintptr_t) ret_pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        long pid;
+
+        *ret_placed = false;
+        args.flags = clone_ns_flags(ctx) | CLONE_PIDFD;
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t) cgroup_fd;
+        }
+
+        pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid >= 0) {
+                *ret_placed = cgroup_fd >= 0;
+                return (pid_t) pid;
+        }
+        if (errno != E2BIG && errno != ENOSYS)
+                return -errno;
+
+        /* Older kernels: placed after clone by the parent, so the cgroup namespace is made by the
+         * child after the go, once it is in its cgroup. */
+        if (cgroup_fd >= 0 && (ctx->c->namespaces & UNIT_NS_CGROUP))
+                ctx->unshare_cgroupns = true;
+        args.flags = clone_ns_flags(ctx) | CLONE_PIDFD;
+        args.cgroup = 0;
+
+        if (errno == E2BIG) {
+                log_debug("clone3() without CLONE_INTO_CGROUP support, placing the child after clone");
+                pid = syscall(SYS_clone3, &args, (size_t) LAUNCH_CLONE_ARGS_SIZE_VER0);
+        } else {
+                /* No clone3() (before Linux 5.3): no time namespace either (its flag is CSIGNAL's). */
+                log_debug("no clone3(), falling back to clone()");
+                if (args.flags & CLONE_NEWTIME)
+                        return -EOPNOTSUPP;
+                pid = syscall(SYS_clone, (unsigned long) args.flags | SIGCHLD, NULL, ret_pidfd, NULL, NULL);
+        }
+        return pid < 0 ? -errno : (pid_t) pid;
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct id_map *m) {
+        _cleanup_close_ int fd = -EBADF;
+        char path[64], line[64];
+        int l;
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        l = snprintf(line, sizeof(line), "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m->inside, m->outside, m->count);
+
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        /* One write: the kernel takes the whole map at once, or nothing. */
+        if (write(fd, line, (size_t) l) != l)
+                return errno > 0 ? -errno : -EIO;
+        return 0;
+}
+
+static int place_in_cgroup(int cgroup_fd, pid_t pid) {
+        _cleanup_close_ int fd = -EBADF;
+        char buf[16];
+        int l;
+
+        fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        l = snprintf(buf, sizeof(buf), "%d\n", (int) pid);
+        if (write(fd, buf, (size_t) l) != l)
+                return errno > 0 ? -errno : -EIO;
+        return 0;
+}
+
+int launch_spawn(const struct launch_request *r, struct launch_child *ret, struct launch_error *ret_error) {
+        _cleanup_(launch_ctx_done) struct launch_ctx ctx = {
+                .sync_fd = -EBADF,
+                .parent_fd = -EBADF,
+        };
+        _cleanup_(launch_pid_kill_and_reap) struct launch_pid child = {
+                .pidfd = -EBADF,
+        };
+        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
+        const char go = LAUNCH_GO_BYTE;
+        sigset_t all, saved;
+        bool placed;
+        pid_t pid;
+        int k;
+
+        if (!r || !r->config || !r->config->exec || !r->config->exec[0] || r->stdout_fd < 0 || r->stderr_fd < 0 ||
+            !ret || !ret_error)
+                return -EINVAL;
+
+        k = launch_prepare(r, &ctx);
+        if (k < 0)
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_PREPARE, k);
+
+        if (r->config->rootfs && r->config->overlay == OVERLAY_PERSISTENT) {
+                k = make_persistent_upper(r, &ctx);
+                if (k < 0)
+                        return launch_fail(ret_error, LAUNCH_STEP_OVERLAY, LAUNCH_OVERLAY_UPPER, k);
+        }
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_PREPARE, -errno);
+        ctx.parent_fd = pair[0];
+        ctx.sync_fd = pair[1];
+
+        /* With v1 controllers the attach callback places the child after clone: its cgroup
+         * namespace must be made after that, by the child. */
+        ctx.unshare_cgroupns = r->attach && (r->config->namespaces & UNIT_NS_CGROUP);
+
+        /* Every signal blocked across clone: the child must not run supd's handlers before it has
+         * reset them, and keeps them blocked until exec (launch-child.c). */
+        sigfillset(&all);
+        if (sigprocmask(SIG_SETMASK, &all, &saved) < 0)
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_CLONE, -errno);
+        pid = clone_child(&ctx, r->cgroup_fd, &child.pidfd, &placed);
+        if (pid == 0)
+                launch_child_run(&ctx);
+        k = pid < 0 ? (int) pid : 0;
+        (void) sigprocmask(SIG_SETMASK, &saved, NULL);
+        if (k < 0) {
+                child.pidfd = -EBADF;
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_CLONE, k);
+        }
+        child.pid = pid;
+        pair[1] = safe_close(pair[1]);
+
+        /* #1: the parent's side of the sync step, then the go. */
+        if (ctx.userns) {
+                k = write_id_map(pid, "uid_map", &r->uid_map);
+                if (k < 0)
+                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_UID_MAP, k);
+                k = write_id_map(pid, "gid_map", &r->uid_map);
+                if (k < 0)
+                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GID_MAP, k);
+        }
+
+        if (r->cgroup_fd >= 0 && !placed) {
+                k = place_in_cgroup(r->cgroup_fd, pid);
+                if (k < 0)
+                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_ATTACH, k);
+        }
+        if (r->attach) {
+                k = r->attach(r->attach_userdata, pid);
+                if (k < 0)
+                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_ATTACH, k);
+        }
+
+        if (send(pair[0], &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t) sizeof(go))
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GO, errno > 0 ? -errno : -EIO);
+
+        /* The outcome comes later, from the event loop. */
+        k = fcntl(pair[0], F_GETFL);
+        if (k < 0 || fcntl(pair[0], F_SETFL, k | O_NONBLOCK) < 0)
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GO, -errno);
+
+        *ret = (struct launch_child) {
+                .pid = pid,
+                .pidfd = TAKE_FD(child.pidfd),
+                .sync_fd = TAKE_FD(pair[0]),
+        };
+        return 0;
+}
+
+int launch_finish(int sync_fd, struct launch_error *ret_error) {
+        struct launch_report m;
+        ssize_t n;
+
+        n = recv(sync_fd, &m, sizeof(m), MSG_DONTWAIT);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -errno);
+        }
+        if (n == 0)
+                return 1; /* EOF without a report: the last copy of the child's end closed at exec */
+
+        if (n != (ssize_t) sizeof(m) || m.step < 0 || m.step >= _LAUNCH_STEP_MAX || m.error >= 0)
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -EBADMSG);
+        return launch_fail(ret_error, (enum launch_step) m.step, m.index, m.error);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The launcher: one clone3() with every namespace of the unit at once, the numbered parent/child
+ * protocol over a SEQPACKET socketpair, the child's set-up (mounts, pivot_root, hostname, user,
+ * capabilities, exec) and the in-container init. The parent side never blocks on the child for
+ * longer than the steps it must do itself (uid/gid maps, v1 cgroup placement): the outcome
+ * (exec'd, or {step, errno}) arrives later on the sync fd, which the caller watches from the
+ * event loop. See supervisor/README.md for the protocol steps. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "units.h"
+
+/* Child-side steps, in the order they run. Reported back as {step, index, -errno}. */
+enum launch_step {
+        LAUNCH_STEP_SYNC,          /* #1 wait for the parent's go (maps written, cgroup placed) */
+        LAUNCH_STEP_PROPAGATION,   /* #2 make / private, recursively */
+        LAUNCH_STEP_ROOTFS,        /* #3 the root: bind or overlay, checked to exist ("pivot_root into X") */
+        LAUNCH_STEP_OVERLAY,       /* #3 overlay mount (tmpfs upper for ephemeral) */
+        LAUNCH_STEP_PROC,          /* #4 a fresh /proc for the pid namespace */
+        LAUNCH_STEP_SYS,           /* #4 /sys read-only */
+        LAUNCH_STEP_DEV,           /* #4 minimal /dev, pts, shm, links */
+        LAUNCH_STEP_BIND,          /* #5 Bind= (index: which) */
+        LAUNCH_STEP_TMPFS,         /* #5 Tmpfs= (index: which) */
+        LAUNCH_STEP_DNS,           /* #5 /etc/resolv.conf */
+        LAUNCH_STEP_SECURITY_MOUNTS, /* #5 masked and read-only paths (SPEC §7; later) */
+        LAUNCH_STEP_READONLY,      /* #6 ReadOnly=: remount / read-only */
+        LAUNCH_STEP_PIVOT,         /* #7 pivot_root and detach the old root ("pivot_root into X") */
+        LAUNCH_STEP_HOSTNAME,      /* #8 */
+        LAUNCH_STEP_INIT,          /* #9 fork of Exec= by the container's init */
+        LAUNCH_STEP_USER,          /* #10 User=/Group= lookup in the container's /etc/passwd, /etc/group */
+        LAUNCH_STEP_CHDIR,         /* #10 WorkingDirectory= */
+        LAUNCH_STEP_CAPABILITIES,  /* #11 bounding set, then setgroups/setresgid/setresuid */
+        LAUNCH_STEP_NO_NEW_PRIVS,  /* #11 */
+        LAUNCH_STEP_SECCOMP,       /* #11 (later) */
+        LAUNCH_STEP_EXEC,          /* #12 execve of Exec= resolved in the container's PATH */
+        _LAUNCH_STEP_MAX,
+};
+
+const char *launch_step_to_string(enum launch_step s);
+
+struct launch_error {
+        enum launch_step step;
+        int index;  /* which Bind=/Tmpfs=, else -1 */
+        int error;  /* positive errno */
+};
+
+/**
+ * launch_error_format() - the message a user sees after "NAME: setup: ", e.g.
+ * "pivot_root into /srv/web: No such file or directory" or "exec /bin/nope: No such file or
+ * directory". Returns a new string or NULL on OOM.
+ */
+char *launch_error_format(const struct launch_error *e, const struct unit_config *c);
+
+struct launch_request {
+        const struct unit_config *config;
+
+        int cgroup_fd; /* v2 directory for CLONE_INTO_CGROUP, or -EBADF */
+        /* Called by the parent after clone and before the child's go, e.g. to place the pid in
+         * v1 hierarchies (cg_unit_attach()). May be NULL. Returns 0 or -errno (fails the start). */
+        int (*attach)(void *userdata, pid_t pid);
+        void *attach_userdata;
+
+        int stdin_fd;  /* or -EBADF: /dev/null inside the container */
+        int stdout_fd; /* write ends of the log pipes; required */
+        int stderr_fd;
+
+        /* Resolved by the manager: */
+        const char *unit_dir;     /* RUNTIME/units/NAME, exists, empty: mount points live here */
+        const char *overlay_dir;  /* persistent: STATE/overlay/NAME (upper/ and work/ made inside) */
+        struct id_map uid_map;    /* count 0: no user namespace */
+        char *const *extra_env;   /* appended to Environment= (e.g. NOTIFY_SOCKET=); may be NULL */
+        int keep_fd;              /* an fd to keep open in the container as is (the notify socket), or -EBADF */
+};
+
+struct launch_child {
+        pid_t pid;   /* as seen from supd */
+        int pidfd;   /* CLOEXEC */
+        int sync_fd; /* CLOEXEC, watch for readability, then call launch_finish() */
+};
+
+/**
+ * launch_spawn() - clone the unit's child and run the parent's side of the protocol
+ *
+ * Returns 0 with *ret filled (the caller owns pidfd and sync_fd), or -errno with *ret_error
+ * filled when a parent-side step failed; in that case any child was killed and reaped.
+ */
+int launch_spawn(const struct launch_request *r, struct launch_child *ret, struct launch_error *ret_error);
+
+/**
+ * launch_finish() - read the outcome from the sync fd once it is readable
+ *
+ * Returns 1 when the payload exec'd (EOF with no report), 0 when nothing conclusive was read yet
+ * (EAGAIN), or -errno (the child reported a failure: *ret_error says where; the child exits by
+ * itself and is reaped through its pidfd as usual).
+ */
+int launch_finish(int sync_fd, struct launch_error *ret_error);

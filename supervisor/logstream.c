@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: MIT */
+
+/* A unit's log file, fed from the pipes of its stdout and stderr and from supd's own notes.
+ *
+ * File format (stable: `supctl logs` prints these lines as they are). One line per log line:
+ *
+ *     2026-11-23T07:30:01.123456Z stdout hello world
+ *
+ * that is: the time the line was read, in UTC, RFC 3339 with microseconds and a "Z" (always 27
+ * characters); one space; the stream tag, "stdout", "stderr", or "supd" for log_stream_note(); one
+ * space (also when the text is empty); the text without its newline; "\n".
+ *
+ * - A text longer than LOG_STREAM_LINE_MAX bytes is split into several lines of at most that many
+ *   bytes, each with its own timestamp and the same tag; a cut is moved back (by at most three bytes)
+ *   so that it does not fall inside a UTF-8 sequence.
+ * - A partial last line is kept until its newline arrives, the pipe reaches EOF, or the stream is
+ *   flushed (log_stream_flush(), log_stream_free()).
+ * - One '\r' right before the newline (or before EOF) is dropped. Nothing else is escaped: invalid
+ *   UTF-8, control characters and NUL bytes are written as they came (the in-memory tail holds
+ *   C strings, so a NUL cuts its copy of the line short).
+ * - Each line goes to the file with one write() on an O_APPEND fd, so a concurrent reader never sees
+ *   half a line. A short write (disk full, RLIMIT_FSIZE) is truncated away again.
+ * - Rotation: before writing a line that would make the file larger than the maximum size, NAME.log
+ *   is renamed to NAME.log.1 (replacing the older one) and a fresh NAME.log is started. A single
+ *   line larger than the maximum still goes to a fresh file of its own.
+ * - A line that cannot be written (ENOSPC, the file cannot be opened) is dropped from the file but
+ *   still enters the in-memory tail; the next line tries again.
+ *
+ * The order of lines within one stream is kept; lines of stdout and stderr interleave in the order
+ * in which supd happened to read them. */
+
+#include <assert.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logstream.h"
+#include "macro.h"
+#include "units.h"
+
+/* How much one wakeup of one pipe reads at most, so that a chatty unit cannot starve the loop. */
+#define LOG_READ_MAX (64U * 1024U)
+
+/* "2026-11-23T07:30:01.123456Z" */
+#define LOG_TIMESTAMP_LEN 27
+#define LOG_TAG_MAX       6
+
+#define LOG_FILE_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY)
+#define LOG_FILE_MODE  0640
+
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+
+struct log_pipe {
+        struct log_stream *stream;
+        struct log_pipe *next;
+        const char *tag;
+        int fd;
+        ev_io io;
+
+        /* The partial line. One byte more than a line, so that a '\r' right after a full-length
+         * line can wait for the '\n' that tells whether it is dropped. */
+        size_t len;
+        char buf[LOG_STREAM_LINE_MAX + 1];
+};
+
+struct log_stream {
+        struct ev_loop *loop;
+        char *path;
+        char *path_rotated;
+        int fd;
+        uint64_t size; /* of the file behind fd, as far as we wrote it */
+        uint64_t max_size;
+        int write_error; /* the last failure, so that a full disk is logged once, not per line */
+
+        struct log_pipe *pipes; /* read ends of this run and of earlier ones not at EOF yet */
+
+        char *tail[LOG_STREAM_TAIL_MAX]; /* ring; NULL where a copy failed */
+        unsigned tail_next;
+        unsigned tail_count;
+};
+
+/* ---- the file ---------------------------------------------------------------------------- */
+
+static int log_stream_open_file(struct log_stream *s, int extra_flags) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        assert(s->fd < 0);
+
+        fd = open(s->path, LOG_FILE_FLAGS | extra_flags, LOG_FILE_MODE);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+
+        s->size = (uint64_t) st.st_size;
+        s->fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int log_stream_rotate(struct log_stream *s) {
+        int extra = 0;
+
+        if (rename(s->path, s->path_rotated) < 0 && errno != ENOENT) {
+                /* The old lines cannot be kept: bounding the disk use matters more than they do. */
+                (void) log_debug_errno(errno, "Failed to rename '%s', truncating it: %m", s->path);
+                extra = O_TRUNC;
+        }
+
+        /* The old fd now writes to NAME.log.1 (or to the file about to be truncated): never again. */
+        s->fd = safe_close(s->fd);
+        return log_stream_open_file(s, extra);
+}
+
+static void log_stream_set_write_error(struct log_stream *s, int error) {
+        if (error != 0 && error != s->write_error)
+                (void) log_debug_errno(error, "Failed to write to '%s', dropping lines: %m", s->path);
+        s->write_error = error;
+}
+
+/* @line ends in '\n'. */
+static void log_stream_write_file(struct log_stream *s, const char *line, size_t n) {
+        ssize_t k;
+        int r;
+
+        if (s->fd < 0) {
+                r = log_stream_open_file(s, 0);
+                if (r < 0) {
+                        log_stream_set_write_error(s, r);
+                        return;
+                }
+        }
+
+        if (s->max_size != SIZE_INFINITY && s->size > 0 && s->size + n > s->max_size) {
+                r = log_stream_rotate(s);
+                if (r < 0) {
+                        log_stream_set_write_error(s, r);
+                        return;
+                }
+        }
+
+        k = write(s->fd, line, n);
+        if (k < 0)
+                r = -errno;
+        else if ((size_t) k < n) {
+                /* Keep the file made of whole lines; O_APPEND puts the next one at the real end. */
+                if (ftruncate(s->fd, (off_t) s->size) < 0)
+                        s->size += (uint64_t) k;
+                r = -ENOSPC;
+        } else {
+                s->size += (uint64_t) k;
+                r = 0;
+        }
+        log_stream_set_write_error(s, r);
+}
+
+/* ---- lines ------------------------------------------------------------------------------- */
+
+static size_t format_timestamp(char *buf) {
+        struct timespec ts;
+        struct tm tm;
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || !gmtime_r(&ts.tv_sec, &tm) ||
+            strftime(buf, LOG_TIMESTAMP_LEN + 1, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
+                /* Cannot happen for any clock of this century; keep the column width anyway. */
+                memcpy(buf, "0000-00-00T00:00:00.000000Z", LOG_TIMESTAMP_LEN + 1);
+                return LOG_TIMESTAMP_LEN;
+        }
+
+        (void) snprintf(buf + 19, LOG_TIMESTAMP_LEN + 1 - 19, ".%06uZ",
+                        (unsigned) (ts.tv_nsec / 1000L) % 1000000U);
+        return LOG_TIMESTAMP_LEN;
+}
+
+static void log_stream_remember(struct log_stream *s, const char *line, size_t n) {
+        /* A failed copy leaves a hole that log_stream_tail() skips: losing one line of the tail is
+         * better than failing the log. */
+        free(s->tail[s->tail_next]);
+        s->tail[s->tail_next] = strndup(line, n);
+        s->tail_next = (s->tail_next + 1) % LOG_STREAM_TAIL_MAX;
+        if (s->tail_count < LOG_STREAM_TAIL_MAX)
+                s->tail_count++;
+}
+
+/* One line of the file, @len <= LOG_STREAM_LINE_MAX bytes of text. */
+static void log_stream_write_line(struct log_stream *s, const char *tag, const char *text, size_t len) {
+        char line[LOG_TIMESTAMP_LEN + 1 + LOG_TAG_MAX + 1 + LOG_STREAM_LINE_MAX + 1];
+        size_t n, tag_len = strlen(tag);
+
+        assert(len <= LOG_STREAM_LINE_MAX);
+        assert(tag_len <= LOG_TAG_MAX);
+
+        n = format_timestamp(line);
+        line[n++] = ' ';
+        memcpy(line + n, tag, tag_len);
+        n += tag_len;
+        line[n++] = ' ';
+        memcpy(line + n, text, len);
+        n += len;
+        line[n++] = '\n';
+
+        log_stream_write_file(s, line, n);
+        log_stream_remember(s, line, n - 1);
+}
+
+/* Where to cut a text longer than a line: at LOG_STREAM_LINE_MAX, or up to three bytes earlier
+ * when that would cut a UTF-8 sequence (text[cut] is a continuation byte). */
+static size_t split_point(const char *text, size_t len) {
+        size_t cut = LOG_STREAM_LINE_MAX;
+
+        assert(len > LOG_STREAM_LINE_MAX);
+
+        for (size_t i = 0; i < 3 && ((unsigned char) text[cut] & 0xC0) == 0x80; i++)
+                cut--;
+        if (((unsigned char) text[cut] & 0xC0) == 0x80)
+                cut = LOG_STREAM_LINE_MAX; /* not UTF-8 anyway */
+        return cut;
+}
+
+/* A complete line of text (no newline in it), split when too long. */
+static void log_stream_emit(struct log_stream *s, const char *tag, const char *text, size_t len) {
+        while (len > LOG_STREAM_LINE_MAX) {
+                size_t cut = split_point(text, len);
+
+                log_stream_write_line(s, tag, text, cut);
+                text += cut;
+                len -= cut;
+        }
+        log_stream_write_line(s, tag, text, len);
+}
+
+/* ---- pipes ------------------------------------------------------------------------------- */
+
+/* The newline (or EOF) arrived: out with the buffered line. */
+static void log_pipe_end_line(struct log_pipe *p) {
+        if (p->len > 0 && p->buf[p->len - 1] == '\r')
+                p->len--;
+        log_stream_emit(p->stream, p->tag, p->buf, p->len);
+        p->len = 0;
+}
+
+static void log_pipe_feed(struct log_pipe *p, const char *data, size_t n) {
+        while (n > 0) {
+                const char *nl = memchr(data, '\n', n);
+                size_t k = nl ? (size_t) (nl - data) : n;
+
+                while (k > 0) {
+                        size_t m;
+
+                        if (p->len == sizeof(p->buf)) {
+                                /* Full and no newline yet: out with one line's worth. */
+                                size_t cut = split_point(p->buf, p->len);
+
+                                log_stream_write_line(p->stream, p->tag, p->buf, cut);
+                                memmove(p->buf, p->buf + cut, p->len - cut);
+                                p->len -= cut;
+                        }
+
+                        m = MIN(k, sizeof(p->buf) - p->len);
+                        memcpy(p->buf + p->len, data, m);
+                        p->len += m;
+                        data += m;
+                        n -= m;
+                        k -= m;
+                }
+
+                if (!nl)
+                        break;
+                data++;
+                n--;
+                log_pipe_end_line(p);
+        }
+}
+
+/* Reads what is there, at most LOG_READ_MAX. Returns 0 on EOF, -EAGAIN when drained, > 0 when the
+ * budget ran out with more maybe left, other -errno on failure. */
+static int log_pipe_read(struct log_pipe *p) {
+        /* supd has one thread: one buffer serves every pipe. */
+        static char buf[LOG_READ_MAX];
+        size_t total = 0;
+
+        while (total < sizeof(buf)) {
+                ssize_t n = read(p->fd, buf, sizeof(buf) - total);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                }
+                if (n == 0)
+                        return 0;
+
+                log_pipe_feed(p, buf, (size_t) n);
+                total += (size_t) n;
+        }
+
+        return 1;
+}
+
+/* Flushes the partial line, stops watching, unlinks and frees @p. */
+static void log_pipe_close(struct log_pipe *p) {
+        struct log_stream *s = p->stream;
+
+        if (p->len > 0)
+                log_pipe_end_line(p);
+
+        ev_io_stop(s->loop, &p->io);
+        p->fd = safe_close(p->fd);
+
+        for (struct log_pipe **i = &s->pipes; *i; i = &(*i)->next)
+                if (*i == p) {
+                        *i = p->next;
+                        break;
+                }
+        free(p);
+}
+
+static void log_pipe_io(struct ev_loop *loop, ev_io *w, int revents) {
+        struct log_pipe *p = w->data;
+        int r;
+
+        r = log_pipe_read(p);
+        if (r > 0 || r == -EAGAIN)
+                return;
+
+        /* EOF, or a read error that would only repeat (EIO): this pipe is done. */
+        if (r < 0)
+                (void) log_debug_errno(r, "Failed to read %s of '%s', closing it: %m", p->tag,
+                                       p->stream->path);
+        log_pipe_close(p);
+}
+
+static int fd_nonblock(int fd) {
+        int flags = fcntl(fd, F_GETFL);
+
+        if (flags < 0)
+                return -errno;
+        if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+                return -errno;
+        return 0;
+}
+
+static void log_pipe_start(struct log_stream *s, struct log_pipe *p, const char *tag, int fd) {
+        p->stream = s;
+        p->tag = tag;
+        p->fd = fd;
+        ev_io_init(&p->io, log_pipe_io, fd, EV_READ);
+        p->io.data = p;
+        ev_io_start(s->loop, &p->io);
+
+        p->next = s->pipes;
+        s->pipes = p;
+}
+
+int log_stream_open_pipes(struct log_stream *s, int *ret_stdout_fd, int *ret_stderr_fd) {
+        _cleanup_close_pair_ int out[2] = {-EBADF, -EBADF}, err[2] = {-EBADF, -EBADF};
+        _cleanup_free_ struct log_pipe *po = NULL, *pe = NULL;
+        int r;
+
+        assert(s);
+        assert(s->loop);
+        assert(ret_stdout_fd);
+        assert(ret_stderr_fd);
+
+        /* Not O_NONBLOCK in pipe2(): that would make the child's write ends non-blocking too. */
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+                return -errno;
+
+        r = fd_nonblock(out[0]);
+        if (r < 0)
+                return r;
+        r = fd_nonblock(err[0]);
+        if (r < 0)
+                return r;
+
+        po = calloc(1, sizeof(*po));
+        pe = calloc(1, sizeof(*pe));
+        if (!po || !pe)
+                return -ENOMEM;
+
+        /* Nothing fails from here on. */
+        log_pipe_start(s, TAKE_PTR(po), "stdout", TAKE_FD(out[0]));
+        log_pipe_start(s, TAKE_PTR(pe), "stderr", TAKE_FD(err[0]));
+
+        *ret_stdout_fd = TAKE_FD(out[1]);
+        *ret_stderr_fd = TAKE_FD(err[1]);
+        return 0;
+}
+
+/* ---- the stream -------------------------------------------------------------------------- */
+
+int log_stream_new(struct ev_loop *loop, const char *path, uint64_t max_size, struct log_stream **ret) {
+        struct log_stream *s;
+        int r;
+
+        assert(path);
+        assert(ret);
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->loop = loop;
+        s->fd = -EBADF;
+        s->max_size = max_size;
+
+        s->path = strdup(path);
+        if (!s->path || asprintf(&s->path_rotated, "%s.1", path) < 0) {
+                s->path_rotated = NULL;
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        r = log_stream_open_file(s, 0);
+        if (r < 0)
+                goto fail;
+
+        *ret = s;
+        return 0;
+
+fail:
+        log_stream_free(s);
+        return r;
+}
+
+struct log_stream *log_stream_free(struct log_stream *s) {
+        if (!s)
+                return NULL;
+
+        log_stream_flush(s);
+        s->fd = safe_close(s->fd);
+
+        for (size_t i = 0; i < ELEMENTSOF(s->tail); i++)
+                free(s->tail[i]);
+        free(s->path);
+        free(s->path_rotated);
+        return mfree(s);
+}
+
+void log_stream_set_max_size(struct log_stream *s, uint64_t max_size) {
+        assert(s);
+
+        /* Takes effect with the next line, which rotates if the file is already past it. */
+        s->max_size = max_size;
+}
+
+void log_stream_note(struct log_stream *s, const char *fmt, ...) {
+        char buf[LOG_STREAM_LINE_MAX + 1];
+        size_t len, i = 0;
+        va_list ap;
+        int n;
+
+        assert(s);
+        assert(fmt);
+
+        va_start(ap, fmt);
+        n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        len = MIN((size_t) n, sizeof(buf) - 1); /* longer notes are cut to one line's length */
+
+        if (len == 0) {
+                log_stream_emit(s, "supd", buf, 0);
+                return;
+        }
+
+        /* One line per line of the note; a final newline does not add an empty one. */
+        while (i < len) {
+                const char *nl = memchr(buf + i, '\n', len - i);
+                size_t k = nl ? (size_t) (nl - (buf + i)) : len - i;
+
+                log_stream_emit(s, "supd", buf + i, k);
+                i += k + 1;
+        }
+}
+
+int log_stream_tail(struct log_stream *s, unsigned n, char ***ret) {
+        char **v;
+        unsigned k = 0;
+
+        assert(s);
+        assert(ret);
+
+        n = MIN(n, s->tail_count);
+        v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+
+        for (unsigned i = s->tail_count - n; i < s->tail_count; i++) {
+                unsigned idx =
+                        (s->tail_next + LOG_STREAM_TAIL_MAX - s->tail_count + i) % LOG_STREAM_TAIL_MAX;
+
+                if (!s->tail[idx])
+                        continue;
+                v[k] = strdup(s->tail[idx]);
+                if (!v[k]) {
+                        strv_free(v);
+                        return -ENOMEM;
+                }
+                k++;
+        }
+
+        *ret = v;
+        return (int) k;
+}
+
+void log_stream_flush(struct log_stream *s) {
+        assert(s);
+
+        /* Take in what is already in the pipes (one wakeup's worth each: a writer that never stops
+         * must not hold shutdown up), then write out partial lines and close the read ends. */
+        while (s->pipes) {
+                struct log_pipe *p = s->pipes;
+
+                (void) log_pipe_read(p);
+                log_pipe_close(p);
+        }
+}

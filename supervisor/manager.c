@@ -1,0 +1,1223 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The manager. Every unit moves through unit_set_state() only, driven by events from the loop:
+ * pidfd readability (main process exit), the launch sync fd (exec'd or a set-up failure),
+ * cgroup.events (the group emptied), timers (restart delay, start and stop timeouts) and
+ * requests (bus, signals). Dependencies are resolved by manager_dispatch(): a queued start waits
+ * for its Requires=/Wants=/After= units, a queued stop for the units ordered after it. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "launch.h"
+#include "log.h"
+#include "logstream.h"
+#include "macro.h"
+#include "manager.h"
+#include "unit-state.h"
+#include "records.h"
+#include "userns.h"
+
+struct manager {
+        struct ev_loop *loop;
+        char *units_dir;
+        char *runtime_dir;
+        char *state_dir;
+        char *cgroup_root;
+        bool pid1;
+
+        struct cg_host *cg_host;
+        struct cg_root *cg_root;
+
+        struct unit_set *set;
+        struct unit **units;
+        size_t n_units;
+
+        manager_unit_changed_t changed_cb;
+        void *changed_userdata;
+
+        ev_idle gc;
+
+        enum manager_shutdown shutdown;
+        void (*shutdown_done)(void *userdata);
+        void *shutdown_userdata;
+        bool dispatching;
+};
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void manager_dispatch(struct manager *m);
+static void manager_forget_removed(struct manager *m);
+static void unit_stop_now(struct unit *u);
+static void unit_start_now(struct unit *u);
+
+/* ---- state ------------------------------------------------------------------------------------ */
+
+static bool unit_is_active(const struct unit *u) {
+        return u->state == UNIT_STARTING || u->state == UNIT_RUNNING || u->state == UNIT_STOPPING;
+}
+
+static void unit_set_state(struct unit *u, enum unit_event ev, enum unit_result result) {
+        int next = unit_state_next(u->state, ev);
+        enum unit_active_state old = u->state;
+
+        if (next < 0) {
+                /* A programming error: the caller picked an event the table does not allow. */
+                log_error("%s: internal error: event %s in state %s ignored", u->name, unit_event_to_string(ev),
+                          unit_active_state_to_string(u->state));
+                return;
+        }
+        if (ev == UNIT_EV_START)
+                u->result = UNIT_RESULT_SUCCESS;
+        else if (result != UNIT_RESULT_SUCCESS || ev == UNIT_EV_RESET)
+                u->result = result;
+
+        u->state = next;
+        u->state_change_realtime = now_usec(CLOCK_REALTIME);
+        if (next == UNIT_RUNNING) {
+                u->active_enter_realtime = u->state_change_realtime;
+                u->active_enter_monotonic = now_usec(CLOCK_MONOTONIC);
+        }
+        log_debug("%s: %s -> %s (%s, result %s)", u->name, unit_active_state_to_string(old),
+                  unit_active_state_to_string(next), unit_event_to_string(ev), unit_result_to_string(u->result));
+
+        if (u->manager->changed_cb && ((int) old != next || ev == UNIT_EV_RESET || result != UNIT_RESULT_SUCCESS))
+                u->manager->changed_cb(u->manager->changed_userdata, u);
+}
+
+/* ---- unit objects ------------------------------------------------------------------------------- */
+
+static struct unit *unit_free(struct unit *u) {
+        if (!u)
+                return NULL;
+        ev_io_stop(u->manager->loop, &u->pidfd_watch);
+        ev_io_stop(u->manager->loop, &u->sync_watch);
+        ev_io_stop(u->manager->loop, &u->cg_watch);
+        ev_timer_stop(u->manager->loop, &u->timer);
+        safe_close(u->pidfd);
+        safe_close(u->sync_fd);
+        safe_close(u->cg_events_fd);
+        cg_unit_free(u->cgroup);
+        log_stream_free(u->log);
+        free(u->name);
+        free(u->status_text);
+        free(u->setup_error);
+        free(u->start_times);
+        free(u->unit_dir);
+        unit_config_free(u->config);
+        unit_config_free(u->next_config);
+        free(u);
+        return NULL;
+}
+
+static void unit_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void unit_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void unit_cg_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+static int unit_new(struct manager *m, const char *name, struct unit_config *c, struct unit **ret) {
+        struct unit *u = calloc(1, sizeof(*u));
+        int r;
+
+        if (!u)
+                return -ENOMEM;
+        u->manager = m;
+        u->pidfd = u->sync_fd = u->cg_events_fd = -EBADF;
+        ev_init(&u->pidfd_watch, unit_pidfd_cb);
+        ev_init(&u->sync_watch, unit_sync_cb);
+        ev_init(&u->cg_watch, unit_cg_cb);
+        ev_init(&u->timer, unit_timer_cb);
+        u->pidfd_watch.data = u->sync_watch.data = u->cg_watch.data = u->timer.data = u;
+        u->name = strdup(name);
+        if (!u->name || asprintf(&u->unit_dir, "%s/units/%s", m->runtime_dir, name) < 0) {
+                unit_free(u);
+                return -ENOMEM;
+        }
+        u->config = c;
+        u->load_state = c ? c->load_state : UNIT_NOT_FOUND;
+
+        if (c) {
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/logs/%s.log", m->state_dir, name) < 0) {
+                        unit_free(u);
+                        return -ENOMEM;
+                }
+                r = log_stream_new(m->loop, path, c->log_max_size, &u->log);
+                if (r < 0)
+                        log_warning_errno(r, "%s: Failed to open log file '%s', output will be lost: %m", name, path);
+        }
+        *ret = u;
+        return 0;
+}
+
+struct unit *manager_find_unit(struct manager *m, const char *name) {
+        for (size_t i = 0; i < m->n_units; i++)
+                if (streq(m->units[i]->name, name))
+                        return m->units[i];
+        return NULL;
+}
+
+size_t manager_units(struct manager *m, struct unit ***ret) {
+        *ret = m->units;
+        return m->n_units;
+}
+
+const char *unit_cgroup_path(struct unit *u) {
+        return u->cgroup ? cg_unit_path(u->cgroup) : NULL;
+}
+
+/* ---- the end of a run --------------------------------------------------------------------------- */
+
+static void unit_stop_watchers(struct unit *u) {
+        ev_io_stop(u->manager->loop, &u->pidfd_watch);
+        ev_io_stop(u->manager->loop, &u->sync_watch);
+        ev_timer_stop(u->manager->loop, &u->timer);
+}
+
+/* Everything the run held, released in reverse order of the start transaction. */
+static void unit_release(struct unit *u) {
+        int r;
+
+        ev_io_stop(u->manager->loop, &u->cg_watch);
+        u->cg_events_fd = safe_close(u->cg_events_fd);
+        u->sync_fd = safe_close(u->sync_fd);
+        u->pidfd = safe_close(u->pidfd);
+        if (u->cgroup) {
+                r = cg_unit_destroy(u->cgroup);
+                if (r < 0)
+                        log_warning_errno(r, "%s: Failed to remove cgroup '%s', ignoring: %m", u->name,
+                                          cg_unit_path(u->cgroup));
+                u->cgroup = cg_unit_free(u->cgroup);
+        }
+        if (rmdir(u->unit_dir) < 0 && errno != ENOENT)
+                log_warning_errno(-errno, "%s: Failed to remove '%s', ignoring: %m", u->name, u->unit_dir);
+        (void) record_remove(u->manager->runtime_dir, u->name);
+}
+
+static bool unit_cgroup_empty(struct unit *u) {
+        return !u->cgroup || cg_unit_is_empty(u->cgroup) != 0;
+}
+
+/* A reload gave the unit a new file while it ran: it takes effect between runs. */
+static void unit_apply_next_config(struct unit *u) {
+        if (!u->next_config)
+                return;
+        unit_config_free(u->config);
+        u->config = TAKE_PTR(u->next_config);
+        u->load_state = u->config->load_state;
+        if (u->log)
+                log_stream_set_max_size(u->log, u->config->log_max_size);
+}
+
+static void unit_run_finished(struct unit *u) {
+        struct manager *m = u->manager;
+        const struct unit_config *c;
+        bool success, restart;
+        enum unit_result result;
+        uint64_t ran;
+
+        unit_stop_watchers(u);
+        unit_release(u);
+        u->main_pid = 0;
+        unit_apply_next_config(u);
+        c = u->config;
+
+        if (u->setup_error) {
+                unit_set_state(u, UNIT_EV_SETUP_FAILED, UNIT_RESULT_SETUP);
+                goto out;
+        }
+
+        success = u->exit_code == CLD_EXITED && u->exit_status == 0;
+        result = success ? UNIT_RESULT_SUCCESS
+                 : u->exit_code == CLD_EXITED ? UNIT_RESULT_EXIT_CODE
+                                              : UNIT_RESULT_SIGNAL;
+        if (u->state == UNIT_STOPPING && u->result == UNIT_RESULT_TIMEOUT)
+                result = UNIT_RESULT_TIMEOUT;
+        else if (u->state == UNIT_STOPPING) {
+                /* Stopped on request: how the process died is our doing, not a failure. */
+                unit_set_state(u, UNIT_EV_EXIT_CLEAN, UNIT_RESULT_SUCCESS);
+                goto out;
+        }
+
+        ran = u->active_enter_monotonic ? now_usec(CLOCK_MONOTONIC) - u->active_enter_monotonic : 0;
+        if (ran >= c->restart_reset_usec)
+                u->n_failures = 0;
+        if (result != UNIT_RESULT_SUCCESS)
+                u->n_failures++;
+
+        restart = m->shutdown == MANAGER_RUNNING && !u->want_stop &&
+                  (c->restart == RESTART_ALWAYS || (c->restart == RESTART_ON_FAILURE && result != UNIT_RESULT_SUCCESS));
+        if (restart) {
+                u->next_restart_usec = unit_restart_delay(c->restart_usec, c->restart_max_delay_usec,
+                                                          u->n_failures ? u->n_failures : 1);
+                log_info("%s: %s, restarting in %.3fs (restart %u)", u->name,
+                         result == UNIT_RESULT_SUCCESS ? "exited" : unit_result_to_string(result),
+                         (double) u->next_restart_usec / USEC_PER_SEC, u->n_restarts + 1);
+                if (u->log)
+                        log_stream_note(u->log, "Restarting in %.3fs.", (double) u->next_restart_usec / USEC_PER_SEC);
+                unit_set_state(u, UNIT_EV_EXIT_RESTART, result);
+                ev_timer_set(&u->timer, (double) u->next_restart_usec / USEC_PER_SEC, 0.);
+                ev_timer_start(m->loop, &u->timer);
+        } else
+                unit_set_state(u, success ? UNIT_EV_EXIT_CLEAN : UNIT_EV_EXIT_FAILED, result);
+out:
+        u->active_enter_monotonic = 0;
+        manager_dispatch(m);
+}
+
+/* Called once the main process is reaped: the rest of the group goes too, then the run ends when
+ * the cgroup is empty (cgroup.events, or the SIGCHLD of the last one on v1). */
+static void unit_main_gone(struct unit *u) {
+        struct launch_error e;
+
+        ev_io_stop(u->manager->loop, &u->pidfd_watch);
+        u->pidfd = safe_close(u->pidfd);
+
+        /* A set-up failure report may still sit in the sync socket. */
+        if (u->sync_fd >= 0 && !u->setup_error) {
+                int r = launch_finish(u->sync_fd, &e);
+                if (r < 0) {
+                        _cleanup_free_ char *msg = launch_error_format(&e, u->config);
+                        free(u->setup_error);
+                        u->setup_error = msg ? TAKE_PTR(msg) : strdup("set-up failed");
+                        log_error("%s: setup: %s", u->name, strempty(u->setup_error));
+                        if (u->log)
+                                log_stream_note(u->log, "setup: %s", strempty(u->setup_error));
+                } else if (r > 0 && u->state == UNIT_STARTING)
+                        unit_set_state(u, UNIT_EV_STARTED, UNIT_RESULT_SUCCESS);
+        }
+        ev_io_stop(u->manager->loop, &u->sync_watch);
+        u->sync_fd = safe_close(u->sync_fd);
+
+        if (u->exit_code == CLD_EXITED)
+                log_info("%s: main process exited, status=%d", u->name, u->exit_status);
+        else
+                log_info("%s: main process killed by signal %s", u->name,
+                         signal_to_string(u->exit_status) ?: "unknown");
+        if (u->log && !u->setup_error) {
+                if (u->exit_code == CLD_EXITED)
+                        log_stream_note(u->log, "Main process exited, status=%d.", u->exit_status);
+                else
+                        log_stream_note(u->log, "Main process killed by signal %s.",
+                                        signal_to_string(u->exit_status) ?: "unknown");
+        }
+
+        if (u->cgroup && !unit_cgroup_empty(u)) {
+                int r = cg_unit_kill(u->cgroup, SIGKILL);
+                if (r < 0)
+                        log_warning_errno(r, "%s: Failed to kill the rest of cgroup '%s': %m", u->name,
+                                          cg_unit_path(u->cgroup));
+                if (!unit_cgroup_empty(u))
+                        return; /* unit_cg_cb() or manager_reap() finishes */
+        }
+        unit_run_finished(u);
+}
+
+static void unit_reap_main(struct unit *u) {
+        siginfo_t si = {};
+
+        if (u->pidfd < 0 || u->main_exited)
+                return;
+        if (waitid(P_PIDFD, u->pidfd, &si, WEXITED | WNOHANG) < 0) {
+                if (errno != ECHILD)
+                        log_warning_errno(-errno, "%s: Failed to wait for the main process: %m", u->name);
+                return;
+        }
+        if (si.si_pid == 0)
+                return;
+        u->main_exited = true;
+        u->exit_code = si.si_code;
+        u->exit_status = si.si_status;
+        unit_main_gone(u);
+}
+
+static void unit_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents) {
+        unit_reap_main(w->data);
+}
+
+static void unit_cg_cb(struct ev_loop *loop, ev_io *w, int revents) {
+        struct unit *u = w->data;
+        char buf[4096];
+
+        /* Drain the inotify fd; the content does not matter, cgroup.events is read again. */
+        while (read(u->cg_events_fd, buf, sizeof(buf)) > 0)
+                ;
+        if (u->main_exited && u->main_pid && unit_cgroup_empty(u))
+                unit_run_finished(u);
+}
+
+static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents) {
+        struct unit *u = w->data;
+        struct launch_error e;
+        int r;
+
+        r = launch_finish(u->sync_fd, &e);
+        if (r == 0)
+                return;
+        ev_io_stop(loop, w);
+        u->sync_fd = safe_close(u->sync_fd);
+        if (r < 0) {
+                _cleanup_free_ char *msg = launch_error_format(&e, u->config);
+                free(u->setup_error);
+                u->setup_error = msg ? TAKE_PTR(msg) : strdup("set-up failed");
+                log_error("%s: setup: %s", u->name, strempty(u->setup_error));
+                if (u->log)
+                        log_stream_note(u->log, "setup: %s", strempty(u->setup_error));
+                /* The child exits by itself; its pidfd ends the run. */
+                return;
+        }
+        log_debug("%s: exec'd, pid " PID_FMT, u->name, u->main_pid);
+        if (u->state == UNIT_STARTING) {
+                ev_timer_stop(loop, &u->timer);
+                unit_set_state(u, UNIT_EV_STARTED, UNIT_RESULT_SUCCESS);
+                manager_dispatch(u->manager);
+        }
+}
+
+static void unit_timer_cb(struct ev_loop *loop, ev_timer *w, int revents) {
+        struct unit *u = w->data;
+
+        switch (u->state) {
+        case UNIT_RESTARTING:
+                u->n_restarts++;
+                u->want_start = true;
+                manager_dispatch(u->manager);
+                break;
+        case UNIT_STARTING:
+                log_error("%s: start timed out after %.3fs, stopping", u->name,
+                          (double) u->config->timeout_start_usec / USEC_PER_SEC);
+                unit_set_state(u, UNIT_EV_TIMEOUT, UNIT_RESULT_TIMEOUT);
+                unit_stop_now(u);
+                break;
+        case UNIT_STOPPING:
+                log_warning("%s: stop timed out after %.3fs, killing every process", u->name,
+                            (double) u->config->timeout_stop_usec / USEC_PER_SEC);
+                if (u->log)
+                        log_stream_note(u->log, "Stop timed out, sending SIGKILL to every process.");
+                if (u->cgroup) {
+                        int r = cg_unit_kill(u->cgroup, SIGKILL);
+                        if (r < 0)
+                                log_warning_errno(r, "%s: Failed to kill cgroup: %m", u->name);
+                }
+                if (u->pidfd >= 0)
+                        (void) syscall(SYS_pidfd_send_signal, u->pidfd, SIGKILL, NULL, 0);
+                break;
+        default:
+                break;
+        }
+}
+
+/* ---- start ---------------------------------------------------------------------------------------- */
+
+static int unit_attach_cb(void *userdata, pid_t pid) {
+        struct unit *u = userdata;
+        return cg_unit_attach(u->cgroup, pid, true);
+}
+
+static void unit_setup_failed(struct unit *u, const char *step, int error) {
+        free(u->setup_error);
+        if (asprintf(&u->setup_error, "%s: %s", step, strerror(error < 0 ? -error : error)) < 0)
+                u->setup_error = NULL;
+        log_error("%s: setup: %s", u->name, strempty(u->setup_error));
+        if (u->log)
+                log_stream_note(u->log, "setup: %s", strempty(u->setup_error));
+        unit_release(u);
+        unit_set_state(u, UNIT_EV_SETUP_FAILED, UNIT_RESULT_SETUP);
+}
+
+static bool unit_start_limit_hit(struct unit *u) {
+        const struct unit_config *c = u->config;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        size_t k = 0;
+
+        if (c->start_limit_burst == 0 || c->start_limit_interval_usec == 0)
+                return false;
+        for (size_t i = 0; i < u->n_start_times; i++)
+                if (now - u->start_times[i] < c->start_limit_interval_usec)
+                        u->start_times[k++] = u->start_times[i];
+        u->n_start_times = k;
+        if (k >= c->start_limit_burst)
+                return true;
+
+        uint64_t *a = reallocarray(u->start_times, k + 1, sizeof(uint64_t));
+        if (!a)
+                return false;
+        a[k] = now;
+        u->start_times = a;
+        u->n_start_times = k + 1;
+        return false;
+}
+
+/* The start transaction: cgroup → runtime dir and record → log pipes → launch. Each step's undo is
+ * unit_release(); the launcher undoes its own half-done clone. */
+static void unit_start_now(struct unit *u) {
+        struct manager *m = u->manager;
+        const struct unit_config *c = u->config;
+        _cleanup_close_ int out = -EBADF, err = -EBADF;
+        _cleanup_free_ char *overlay_dir = NULL;
+        struct launch_request req = { .config = c, .cgroup_fd = -EBADF, .stdin_fd = -EBADF, .keep_fd = -EBADF };
+        struct launch_child child;
+        struct launch_error le;
+        int r;
+
+        if (unit_start_limit_hit(u)) {
+                log_error("%s: start limit hit (%u starts within %.3fs), not starting", u->name,
+                          c->start_limit_burst, (double) c->start_limit_interval_usec / USEC_PER_SEC);
+                if (u->log)
+                        log_stream_note(u->log, "Start limit hit.");
+                unit_set_state(u, UNIT_EV_LIMIT, UNIT_RESULT_START_LIMIT);
+                manager_dispatch(m);
+                return;
+        }
+
+        unit_set_state(u, u->state == UNIT_RESTARTING ? UNIT_EV_RESTART : UNIT_EV_START, UNIT_RESULT_SUCCESS);
+        u->main_exited = false;
+        u->exit_code = u->exit_status = 0;
+        u->setup_error = mfree(u->setup_error);
+        u->status_text = mfree(u->status_text);
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
+
+        /* cgroup */
+        r = cg_unit_new(m->cg_root, u->name, &u->cgroup);
+        if (r < 0)
+                return unit_setup_failed(u, "create cgroup", r);
+        r = cg_unit_events_fd(u->cgroup, NULL);
+        if (r >= 0) {
+                u->cg_events_fd = r;
+                ev_io_set(&u->cg_watch, u->cg_events_fd, EV_READ);
+                ev_io_start(m->loop, &u->cg_watch);
+        } else if (r != -EOPNOTSUPP)
+                return unit_setup_failed(u, "watch cgroup.events", r);
+        r = cg_unit_clone_fd(u->cgroup);
+        if (r >= 0)
+                req.cgroup_fd = r;
+        else if (r != -EOPNOTSUPP)
+                return unit_setup_failed(u, "open cgroup", r);
+        req.attach = unit_attach_cb;
+        req.attach_userdata = u;
+
+        /* runtime dir: mount points of the child live here, and the record for a successor */
+        if (mkdir(u->unit_dir, 0700) < 0 && errno != EEXIST) {
+                safe_close(req.cgroup_fd);
+                return unit_setup_failed(u, "create runtime directory", -errno);
+        }
+        req.unit_dir = u->unit_dir;
+
+        if (c->overlay == OVERLAY_PERSISTENT) {
+                if (asprintf(&overlay_dir, "%s/overlay/%s", m->state_dir, u->name) < 0) {
+                        safe_close(req.cgroup_fd);
+                        return unit_setup_failed(u, "allocate", -ENOMEM);
+                }
+                req.overlay_dir = overlay_dir;
+        }
+
+        if (c->namespaces & UNIT_NS_USER) {
+                if (c->userns == USERNS_MAP)
+                        req.uid_map = c->userns_map;
+                else {
+                        r = userns_auto_range(m->state_dir, u->name, &req.uid_map);
+                        if (r < 0) {
+                                safe_close(req.cgroup_fd);
+                                return unit_setup_failed(u, "allocate user namespace range", r);
+                        }
+                }
+        }
+
+        /* logs */
+        if (u->log) {
+                r = log_stream_open_pipes(u->log, &out, &err);
+                if (r < 0) {
+                        safe_close(req.cgroup_fd);
+                        return unit_setup_failed(u, "open log pipes", r);
+                }
+        } else {
+                out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        }
+        req.stdout_fd = out;
+        req.stderr_fd = err;
+
+        r = launch_spawn(&req, &child, &le);
+        safe_close(req.cgroup_fd);
+        if (r < 0) {
+                _cleanup_free_ char *msg = launch_error_format(&le, c);
+                return unit_setup_failed(u, msg ? msg : "launch", r);
+        }
+        log_debug("%s: cloned pid " PID_FMT " in %.3fms", u->name, child.pid,
+                  (double) (now_usec(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
+
+        u->main_pid = child.pid;
+        u->pidfd = child.pidfd;
+        u->sync_fd = child.sync_fd;
+        ev_io_set(&u->pidfd_watch, u->pidfd, EV_READ);
+        ev_io_start(m->loop, &u->pidfd_watch);
+        ev_io_set(&u->sync_watch, u->sync_fd, EV_READ);
+        ev_io_start(m->loop, &u->sync_watch);
+        (void) record_write(m->runtime_dir, u->name, child.pid, cg_unit_path(u->cgroup));
+
+        if (c->type == SERVICE_NOTIFY && c->timeout_start_usec != USEC_INFINITY) {
+                ev_timer_set(&u->timer, (double) c->timeout_start_usec / USEC_PER_SEC, 0.);
+                ev_timer_start(m->loop, &u->timer);
+        }
+        if (u->log)
+                log_stream_note(u->log, "Started, pid " PID_FMT ".", child.pid);
+}
+
+/* ---- stop ----------------------------------------------------------------------------------------- */
+
+static void unit_stop_now(struct unit *u) {
+        struct manager *m = u->manager;
+        int sig = u->config ? u->config->kill_signal : SIGTERM;
+
+        u->want_stop = false;
+        if (u->state == UNIT_RESTARTING) {
+                ev_timer_stop(m->loop, &u->timer);
+                unit_set_state(u, UNIT_EV_STOP, UNIT_RESULT_SUCCESS);
+                return;
+        }
+        if (!unit_is_active(u))
+                return;
+        if (u->state != UNIT_STOPPING)
+                unit_set_state(u, UNIT_EV_STOP, UNIT_RESULT_SUCCESS);
+
+        log_info("%s: stopping (%s)", u->name, signal_to_string(sig) ?: "?");
+        if (u->log)
+                log_stream_note(u->log, "Stopping.");
+        if (u->pidfd >= 0 && !u->main_exited) {
+                if (syscall(SYS_pidfd_send_signal, u->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+                        log_warning_errno(-errno, "%s: Failed to send %s: %m", u->name, signal_to_string(sig));
+        } else if (u->cgroup)
+                (void) cg_unit_kill(u->cgroup, SIGKILL);
+
+        ev_timer_stop(m->loop, &u->timer);
+        if (u->config && u->config->timeout_stop_usec != USEC_INFINITY) {
+                ev_timer_set(&u->timer, (double) u->config->timeout_stop_usec / USEC_PER_SEC, 0.);
+                ev_timer_start(m->loop, &u->timer);
+        }
+}
+
+/* ---- dependencies ------------------------------------------------------------------------------------ */
+
+static bool strv_contains(char *const *l, const char *s) {
+        STRV_FOREACH(i, l)
+                if (streq(*i, s))
+                        return true;
+        return false;
+}
+
+/* Does @d have to start before @u (and so stop after it)? */
+static bool unit_orders_after(const struct unit *u, const struct unit *d) {
+        const struct unit_config *c = u->config;
+        return c && (strv_contains(c->after, d->name) || strv_contains(c->requires, d->name) ||
+                     strv_contains(c->wants, d->name));
+}
+
+static void unit_queue_start(struct unit *u);
+
+static void unit_queue_start_deps(struct unit *u, char *const *names) {
+        STRV_FOREACH(n, names) {
+                struct unit *d = manager_find_unit(u->manager, *n);
+                if (d && d->config && d->load_state == UNIT_LOADED && !unit_is_active(d) && !d->want_start)
+                        unit_queue_start(d);
+        }
+}
+
+static void unit_queue_start(struct unit *u) {
+        u->want_start = true;
+        u->want_stop = false;
+        unit_queue_start_deps(u, u->config->requires);
+        unit_queue_start_deps(u, u->config->wants);
+}
+
+/* 1: ready to start, 0: wait, -1: a Requires= dependency cannot come up. */
+static int unit_start_ready(struct unit *u) {
+        const struct unit_config *c = u->config;
+
+        STRV_FOREACH(n, c->requires) {
+                struct unit *d = manager_find_unit(u->manager, *n);
+                if (!d || d->load_state != UNIT_LOADED)
+                        return -1;
+                if (d->state == UNIT_FAILED && !d->want_start)
+                        return -1;
+                if (d->state != UNIT_RUNNING)
+                        return 0;
+        }
+        STRV_FOREACH(n, c->wants) {
+                struct unit *d = manager_find_unit(u->manager, *n);
+                if (d && (d->want_start || d->state == UNIT_STARTING || d->state == UNIT_RESTARTING))
+                        return 0;
+        }
+        STRV_FOREACH(n, c->after) {
+                struct unit *d = manager_find_unit(u->manager, *n);
+                if (d && (d->want_start || d->state == UNIT_STARTING || d->state == UNIT_STOPPING))
+                        return 0;
+        }
+        return 1;
+}
+
+static bool unit_stop_ready(struct unit *u) {
+        struct manager *m = u->manager;
+
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *d = m->units[i];
+                if (d != u && unit_orders_after(d, u) && (unit_is_active(d) || d->want_stop) &&
+                    (d->want_stop || d->state == UNIT_STOPPING))
+                        return false;
+        }
+        return true;
+}
+
+/* Units that Require= @u are stopped when it stops or fails. */
+static void unit_propagate_stop(struct unit *u) {
+        struct manager *m = u->manager;
+
+        if (unit_is_active(u) || u->state == UNIT_RESTARTING)
+                return;
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *d = m->units[i];
+                if (d->config && strv_contains(d->config->requires, u->name) &&
+                    (unit_is_active(d) || d->state == UNIT_RESTARTING) && d->state != UNIT_STOPPING &&
+                    !d->want_stop) {
+                        log_info("%s: stopping, it requires %s which is %s", d->name, u->name,
+                                 unit_active_state_to_string(u->state));
+                        d->want_stop = true;
+                        d->want_start = false;
+                }
+        }
+}
+
+static void manager_dispatch(struct manager *m) {
+        bool changed;
+
+        /* Re-entrancy: state changes made inside set flags only; one loop settles them. */
+        if (m->dispatching)
+                return;
+        m->dispatching = true;
+        do {
+                changed = false;
+                for (size_t i = 0; i < m->n_units; i++)
+                        unit_propagate_stop(m->units[i]);
+
+                for (size_t i = 0; i < m->n_units; i++) {
+                        struct unit *u = m->units[i];
+
+                        if (u->want_stop && unit_stop_ready(u)) {
+                                unit_stop_now(u);
+                                changed = true;
+                        }
+                        if (u->want_start && !u->want_stop && u->state != UNIT_STOPPING) {
+                                if (unit_is_active(u)) {
+                                        u->want_start = false;
+                                        continue;
+                                }
+                                int r = unit_start_ready(u);
+                                if (r < 0) {
+                                        u->want_start = false;
+                                        log_error("%s: a required dependency failed, not starting", u->name);
+                                        unit_set_state(u, UNIT_EV_DEPENDENCY, UNIT_RESULT_DEPENDENCY);
+                                        changed = true;
+                                } else if (r > 0) {
+                                        u->want_start = false;
+                                        unit_start_now(u);
+                                        changed = true;
+                                }
+                        }
+                }
+        } while (changed);
+        m->dispatching = false;
+
+        /* Removed units are forgotten from an idle watcher: callers up the stack may still hold them. */
+        for (size_t i = 0; i < m->n_units; i++)
+                if (m->units[i]->removed && !unit_is_active(m->units[i]) && m->units[i]->state != UNIT_RESTARTING) {
+                        ev_idle_start(m->loop, &m->gc);
+                        break;
+                }
+
+        if (m->shutdown != MANAGER_RUNNING && m->shutdown_done) {
+                for (size_t i = 0; i < m->n_units; i++)
+                        if (unit_is_active(m->units[i]) || m->units[i]->state == UNIT_RESTARTING)
+                                return;
+                void (*done)(void *) = m->shutdown_done;
+                m->shutdown_done = NULL;
+                done(m->shutdown_userdata);
+        }
+}
+
+/* ---- requests -------------------------------------------------------------------------------------- */
+
+static int unit_check_startable(struct manager *m, struct unit *u, const char **ret_message) {
+        if (m->shutdown != MANAGER_RUNNING) {
+                *ret_message = "supd is shutting down";
+                return -ESHUTDOWN;
+        }
+        if (u->load_state == UNIT_NOT_FOUND) {
+                *ret_message = "unit file not found";
+                return -ENOENT;
+        }
+        if (u->load_state != UNIT_LOADED) {
+                *ret_message = u->config && u->config->load_error ? u->config->load_error : "unit file has errors";
+                return -ENOEXEC;
+        }
+        return 0;
+}
+
+int manager_start_unit(struct manager *m, struct unit *u, const char **ret_message) {
+        int r = unit_check_startable(m, u, ret_message);
+        if (r < 0)
+                return r;
+        if (unit_is_active(u) && u->state != UNIT_STOPPING)
+                return 0;
+        if (u->state == UNIT_RESTARTING) {
+                /* Skip the rest of the delay. */
+                ev_timer_stop(m->loop, &u->timer);
+                u->n_restarts++;
+        }
+        unit_queue_start(u);
+        manager_dispatch(m);
+        return 0;
+}
+
+int manager_stop_unit(struct manager *m, struct unit *u, const char **ret_message) {
+        u->want_start = false;
+        u->restart_after_stop = false;
+        if (u->state == UNIT_RESTARTING || unit_is_active(u)) {
+                u->want_stop = true;
+                manager_dispatch(m);
+        }
+        return 0;
+}
+
+int manager_restart_unit(struct manager *m, struct unit *u, const char **ret_message) {
+        int r = unit_check_startable(m, u, ret_message);
+        if (r < 0)
+                return r;
+        if (unit_is_active(u)) {
+                u->want_stop = true;
+                u->restart_after_stop = true;
+                manager_dispatch(m);
+                return 0;
+        }
+        return manager_start_unit(m, u, ret_message);
+}
+
+/* ---- reaping --------------------------------------------------------------------------------------- */
+
+static struct unit *manager_unit_by_pid(struct manager *m, pid_t pid) {
+        for (size_t i = 0; i < m->n_units; i++)
+                if (m->units[i]->main_pid == pid && !m->units[i]->main_exited)
+                        return m->units[i];
+        return NULL;
+}
+
+void manager_reap(struct manager *m) {
+        for (;;) {
+                siginfo_t si = {};
+
+                /* Peek first: a unit's main process is reaped through its pidfd, to keep its status. */
+                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+                        break;
+                struct unit *u = manager_unit_by_pid(m, si.si_pid);
+                if (u) {
+                        unit_reap_main(u);
+                        if (!u->main_exited) /* could not reap it: do not spin */
+                                break;
+                        continue;
+                }
+                (void) waitpid(si.si_pid, NULL, WNOHANG);
+                log_debug("Reaped orphan " PID_FMT, si.si_pid);
+        }
+
+        /* Pure v1: no cgroup.events, so every SIGCHLD is a chance that a group became empty. */
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *u = m->units[i];
+                if (u->main_exited && u->main_pid && u->cg_events_fd < 0 && unit_cgroup_empty(u))
+                        unit_run_finished(u);
+        }
+
+        /* Restart after stop once the stop is done. */
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *u = m->units[i];
+                if (u->restart_after_stop && !unit_is_active(u)) {
+                        u->restart_after_stop = false;
+                        const char *msg;
+                        (void) manager_start_unit(m, u, &msg);
+                }
+        }
+}
+
+/* ---- shutdown ------------------------------------------------------------------------------------ */
+
+void manager_shutdown(struct manager *m, enum manager_shutdown how, void (*done)(void *userdata), void *userdata) {
+        if (m->shutdown == MANAGER_RUNNING)
+                log_info("Stopping every unit.");
+        m->shutdown = how;
+        m->shutdown_done = done;
+        m->shutdown_userdata = userdata;
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *u = m->units[i];
+                u->want_start = false;
+                u->restart_after_stop = false;
+                if (unit_is_active(u) || u->state == UNIT_RESTARTING)
+                        u->want_stop = true;
+        }
+        manager_dispatch(m);
+}
+
+enum manager_shutdown manager_shutting_down(struct manager *m) {
+        return m->shutdown;
+}
+
+void manager_set_unit_changed(struct manager *m, manager_unit_changed_t cb, void *userdata) {
+        m->changed_cb = cb;
+        m->changed_userdata = userdata;
+}
+
+/* ---- start-up --------------------------------------------------------------------------------------- */
+
+/* What a SIGKILLed predecessor left: unit cgroups (and their processes), runtime directories and
+ * records. Mounts need nothing: they all live in the units' own mount namespaces. */
+static void manager_clean_predecessor(struct manager *m) {
+        _cleanup_strv_free_ char **groups = NULL;
+        unsigned n_groups = 0, n_procs = 0;
+        int r;
+
+        r = cg_root_list(m->cg_root, &groups);
+        if (r < 0)
+                log_warning_errno(r, "Failed to list leftover cgroups, ignoring: %m");
+        STRV_FOREACH(g, groups) {
+                struct cg_unit *cu = NULL;
+                r = cg_unit_new(m->cg_root, *g, &cu);
+                if (r < 0)
+                        continue;
+                r = cg_unit_kill(cu, SIGKILL);
+                if (r > 0)
+                        n_procs += r;
+                /* The killed processes are not our children; give the kernel a moment, bounded. */
+                for (int i = 0; i < 200 && cg_unit_is_empty(cu) == 0; i++)
+                        (void) usleep(10 * 1000);
+                r = cg_unit_destroy(cu);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove leftover cgroup '%s', ignoring: %m", cg_unit_path(cu));
+                else
+                        n_groups++;
+                cg_unit_free(cu);
+        }
+
+        unsigned n_records = records_clean(m->runtime_dir);
+        if (n_groups > 0 || n_records > 0)
+                log_info("Cleaned up after a previous instance: %u cgroup(s), %u process(es) killed, %u runtime "
+                         "record(s).",
+                         n_groups, n_procs, n_records);
+}
+
+static int manager_load(struct manager *m) {
+        _cleanup_(unit_set_freep) struct unit_set *s = NULL;
+        int r;
+
+        r = unit_set_load_dir(m->units_dir, &s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load units from '%s': %m", m->units_dir);
+
+        for (size_t i = 0; i < s->n_diags; i++) {
+                _cleanup_free_ char *line = unit_diag_format(&s->diags[i]);
+                log_error("%s", line ? line : s->diags[i].message);
+        }
+
+        m->units = calloc(s->n_units + 1, sizeof(struct unit *));
+        if (!m->units)
+                return log_error_errno(-ENOMEM, "Failed to allocate units: %m");
+        for (size_t i = 0; i < s->n_units; i++) {
+                r = unit_new(m, s->units[i]->name, s->units[i], &m->units[m->n_units]);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create unit '%s': %m", s->units[i]->name);
+                s->units[i] = NULL; /* owned by the unit now */
+                m->n_units++;
+        }
+        s->n_units = 0;
+        m->set = TAKE_PTR(s);
+        log_info("Loaded %zu unit(s) and %zu bridge(s) from %s.", m->n_units, m->set->n_bridges, m->units_dir);
+        return 0;
+}
+
+static void manager_forget_removed(struct manager *m) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *u = m->units[i];
+                if (u->removed && !unit_is_active(u) && u->state != UNIT_RESTARTING && !u->want_stop) {
+                        log_info("%s: removed.", u->name);
+                        unit_release(u);
+                        unit_free(u);
+                        continue;
+                }
+                m->units[k++] = u;
+        }
+        m->n_units = k;
+}
+
+static int cmp_unit_ptr(const void *a, const void *b) {
+        return strcmp((*(struct unit *const *) a)->name, (*(struct unit *const *) b)->name);
+}
+
+int manager_reload(struct manager *m) {
+        _cleanup_(unit_set_freep) struct unit_set *s = NULL;
+        _cleanup_free_ struct unit_diff_entry *diff = NULL;
+        struct unit_set old_view = {};
+        _cleanup_free_ struct unit_config **old_configs = NULL;
+        int n, r, n_errors = 0;
+
+        if (m->shutdown != MANAGER_RUNNING)
+                return -ESHUTDOWN;
+        r = unit_set_load_dir(m->units_dir, &s);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->n_diags; i++) {
+                _cleanup_free_ char *line = unit_diag_format(&s->diags[i]);
+                log_error("%s", line ? line : s->diags[i].message);
+        }
+
+        /* The diff compares configurations; the old ones are the units' own (or their pending). */
+        old_configs = calloc(m->n_units + 1, sizeof(struct unit_config *));
+        if (!old_configs)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_units; i++)
+                if (m->units[i]->config && !m->units[i]->removed)
+                        old_configs[old_view.n_units++] =
+                                m->units[i]->next_config ? m->units[i]->next_config : m->units[i]->config;
+        old_view.units = old_configs;
+        old_view.bridges = m->set ? m->set->bridges : NULL;
+        old_view.n_bridges = m->set ? m->set->n_bridges : 0;
+
+        n = unit_set_diff(&old_view, s, &diff);
+        if (n < 0)
+                return n;
+
+        struct unit **a = reallocarray(m->units, m->n_units + s->n_units + 1, sizeof(struct unit *));
+        if (!a)
+                return -ENOMEM;
+        m->units = a;
+
+        for (int i = 0; i < n; i++) {
+                const struct unit_diff_entry *e = &diff[i];
+                struct unit *u;
+                struct unit_config *nc;
+
+                if (e->is_bridge)
+                        continue; /* bridges come with netplug */
+                u = manager_find_unit(m, e->name);
+                nc = unit_set_find_unit(s, e->name);
+
+                switch (e->change) {
+                case UNIT_ADDED:
+                        if (u && u->removed) {
+                                /* Came back before its old instance was gone: treat as changed. */
+                                u->removed = false;
+                        } else {
+                                r = unit_new(m, e->name, nc, &u);
+                                if (r < 0)
+                                        return r;
+                                m->units[m->n_units++] = u;
+                                nc = NULL;
+                                log_info("%s: added.", u->name);
+                                if (u->load_state == UNIT_LOADED && u->config->autostart)
+                                        unit_queue_start(u);
+                                else if (u->load_state != UNIT_LOADED)
+                                        n_errors++;
+                                break;
+                        }
+                        _fallthrough_;
+                case UNIT_CHANGED:
+                        if (nc->load_state != UNIT_LOADED) {
+                                n_errors++;
+                                if (unit_is_active(u) || u->state == UNIT_RESTARTING) {
+                                        log_error("%s: the new unit file has errors, keeping the running instance.",
+                                                  u->name);
+                                        break;
+                                }
+                        }
+                        log_info("%s: changed.", u->name);
+                        unit_config_free(u->next_config);
+                        u->next_config = nc;
+                        nc = NULL;
+                        if (unit_is_active(u) || u->state == UNIT_RESTARTING) {
+                                u->want_stop = true;
+                                u->restart_after_stop = u->next_config->load_state == UNIT_LOADED;
+                        } else {
+                                unit_apply_next_config(u);
+                                if (u->load_state == UNIT_LOADED && u->config->autostart)
+                                        unit_queue_start(u);
+                        }
+                        break;
+                case UNIT_REMOVED:
+                        if (!u)
+                                break;
+                        log_info("%s: unit file removed, stopping.", u->name);
+                        u->removed = true;
+                        u->want_start = false;
+                        u->restart_after_stop = false;
+                        if (unit_is_active(u) || u->state == UNIT_RESTARTING)
+                                u->want_stop = true;
+                        break;
+                case UNIT_UNCHANGED:
+                        /* Same meaning: the new object replaces the old one, the run goes on. */
+                        if (u->next_config) {
+                                unit_config_free(u->next_config);
+                                u->next_config = nc;
+                        } else {
+                                unit_config_free(u->config);
+                                u->config = nc;
+                        }
+                        nc = NULL;
+                        break;
+                default:
+                        break;
+                }
+                /* Whatever the units did not take stays in the set and is freed with it. */
+                if (!nc)
+                        for (size_t k = 0; k < s->n_units; k++)
+                                if (s->units[k] && streq(s->units[k]->name, e->name))
+                                        s->units[k] = NULL;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < s->n_units; i++)
+                if (s->units[i])
+                        s->units[k++] = s->units[i];
+        s->n_units = k;
+
+        qsort(m->units, m->n_units, sizeof(struct unit *), cmp_unit_ptr);
+        unit_set_free(m->set);
+        m->set = TAKE_PTR(s);
+        manager_forget_removed(m);
+        manager_dispatch(m);
+        log_info("Reloaded %s.", m->units_dir);
+        return n_errors;
+}
+
+int manager_startup(struct manager *m) {
+        int r;
+
+        manager_clean_predecessor(m);
+        r = manager_load(m);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *u = m->units[i];
+                if (u->load_state == UNIT_LOADED && u->config->autostart)
+                        unit_queue_start(u);
+        }
+        manager_dispatch(m);
+        return 0;
+}
+
+static void manager_gc_cb(struct ev_loop *loop, ev_idle *w, int revents) {
+        ev_idle_stop(loop, w);
+        manager_forget_removed(w->data);
+}
+
+int manager_new(struct ev_loop *loop, const struct manager_options *o, struct manager **ret) {
+        struct manager *m = calloc(1, sizeof(*m));
+        const char *subdirs_state[] = { "logs", "overlay" };
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->loop = loop;
+        m->pid1 = o->pid1;
+        ev_idle_init(&m->gc, manager_gc_cb);
+        m->gc.data = m;
+        m->units_dir = strdup(o->units_dir);
+        m->runtime_dir = strdup(o->runtime_dir);
+        m->state_dir = strdup(o->state_dir);
+        m->cgroup_root = strdup(o->cgroup_root);
+        if (!m->units_dir || !m->runtime_dir || !m->state_dir || !m->cgroup_root) {
+                manager_free(m);
+                return -ENOMEM;
+        }
+
+        r = mkdir_p(m->runtime_dir, 0755);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create runtime directory '%s': %m", m->runtime_dir);
+                goto fail;
+        }
+        _cleanup_free_ char *units_run = NULL;
+        if (asprintf(&units_run, "%s/units", m->runtime_dir) < 0 || mkdir_p(units_run, 0700) < 0) {
+                r = log_error_errno(-errno, "Failed to create '%s/units': %m", m->runtime_dir);
+                goto fail;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(subdirs_state); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", m->state_dir, subdirs_state[i]) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = mkdir_p(p, 0700);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to create state directory '%s': %m", p);
+                        goto fail;
+                }
+        }
+
+        r = cg_host_detect(&m->cg_host);
+        if (r < 0) {
+                log_error_errno(r, "Failed to find the cgroup file systems: %m");
+                goto fail;
+        }
+        r = cg_root_new(m->cg_host, m->cgroup_root, &m->cg_root);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create cgroup root '%s': %m", m->cgroup_root);
+                goto fail;
+        }
+        log_info("cgroups: %s layout, root %s.", cg_layout_to_string(cg_host_layout(m->cg_host)),
+                 cg_root_path(m->cg_root));
+        *ret = m;
+        return 0;
+fail:
+        manager_free(m);
+        return r;
+}
+
+struct manager *manager_free(struct manager *m) {
+        if (!m)
+                return NULL;
+        ev_idle_stop(m->loop, &m->gc);
+        for (size_t i = 0; i < m->n_units; i++) {
+                struct unit *u = m->units[i];
+                if (u->log)
+                        log_stream_flush(u->log);
+                if (!unit_is_active(u))
+                        unit_release(u);
+                unit_free(u);
+        }
+        free(m->units);
+        unit_set_free(m->set);
+        if (m->cg_root) {
+                int r = cg_root_remove(m->cg_root);
+                if (r < 0 && r != -EBUSY)
+                        log_warning_errno(r, "Failed to remove cgroup root, ignoring: %m");
+                cg_root_free(m->cg_root);
+        }
+        cg_host_free(m->cg_host);
+        free(m->units_dir);
+        free(m->runtime_dir);
+        free(m->state_dir);
+        free(m->cgroup_root);
+        free(m);
+        return NULL;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The manager: desired vs actual state of every unit, the state machine, restart with backoff and
+ * start limits, dependencies, stop and shutdown. It owns the units, their cgroups, log streams
+ * and launches; the bus and supd's main only call the functions below and read struct unit. */
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroupd.h"
+#include "units.h"
+
+enum unit_active_state {
+        UNIT_INACTIVE,
+        UNIT_STARTING,
+        UNIT_RUNNING,
+        UNIT_STOPPING,
+        UNIT_RESTARTING,
+        UNIT_FAILED,
+        _UNIT_ACTIVE_STATE_MAX,
+};
+
+enum unit_result {
+        UNIT_RESULT_SUCCESS,
+        UNIT_RESULT_EXIT_CODE,
+        UNIT_RESULT_SIGNAL,
+        UNIT_RESULT_OOM_KILL,
+        UNIT_RESULT_TIMEOUT,
+        UNIT_RESULT_START_LIMIT,
+        UNIT_RESULT_DEPENDENCY,
+        UNIT_RESULT_SETUP,
+        _UNIT_RESULT_MAX,
+};
+
+/* Events of the [state][event] table (supervisor/README.md draws it). The manager picks the event
+ * (e.g. which kind of exit) from the restart policy; the table alone decides the next state. */
+enum unit_event {
+        UNIT_EV_START,          /* dependencies are up: set-up and launch begin */
+        UNIT_EV_STARTED,        /* exec'd (simple) or READY=1 (notify) */
+        UNIT_EV_STOP,           /* a stop begins (or a pending restart is cancelled) */
+        UNIT_EV_EXIT_CLEAN,     /* the run ended (main process and cgroup gone): done, no restart */
+        UNIT_EV_EXIT_FAILED,    /* the run ended in failure, no restart */
+        UNIT_EV_EXIT_RESTART,   /* the run ended and a restart is scheduled */
+        UNIT_EV_SETUP_FAILED,   /* a set-up step failed */
+        UNIT_EV_TIMEOUT,        /* the start timed out: the unit is being stopped */
+        UNIT_EV_RESTART,        /* the restart delay is over */
+        UNIT_EV_LIMIT,          /* the start limit is hit */
+        UNIT_EV_DEPENDENCY,     /* a Requires= dependency failed before this unit ran */
+        UNIT_EV_RESET,          /* reset-failed */
+        _UNIT_EVENT_MAX,
+};
+
+const char *unit_active_state_to_string(enum unit_active_state s);
+int unit_active_state_from_string(const char *s);
+const char *unit_result_to_string(enum unit_result r);
+const char *unit_event_to_string(enum unit_event e);
+
+struct manager;
+struct log_stream;
+
+struct unit {
+        struct manager *manager;
+        char *name;
+        struct unit_config *config; /* owned; NULL when not-found (named by a dependency only) */
+        enum unit_load_state load_state;
+
+        enum unit_active_state state;
+        enum unit_result result;
+        bool want_start; /* a start is queued until dependencies are up */
+        bool want_stop;  /* a stop is queued until dependents are down */
+        bool restart_after_stop;
+
+        /* the current run */
+        pid_t main_pid; /* 0 when none */
+        int pidfd;
+        ev_io pidfd_watch;
+        int sync_fd;
+        ev_io sync_watch;
+        bool main_exited;
+        int exit_code;   /* si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 when none yet */
+        int exit_status; /* exit status or signal number */
+        char *status_text; /* STATUS= (notify), else NULL */
+        char *setup_error; /* the last "setup" message, for status */
+
+        struct cg_unit *cgroup;
+        int cg_events_fd;
+        ev_io cg_watch;
+
+        ev_timer timer; /* restart delay, start or stop timeout */
+
+        /* timestamps, CLOCK_REALTIME and CLOCK_MONOTONIC in usec */
+        uint64_t active_enter_realtime;
+        uint64_t active_enter_monotonic;
+        uint64_t state_change_realtime;
+
+        /* restart policy */
+        unsigned n_restarts;       /* automatic restarts since supd started or reset-failed */
+        unsigned n_failures;       /* consecutive failed runs: the doubling exponent */
+        uint64_t next_restart_usec; /* the delay chosen for the pending restart */
+        uint64_t *start_times;     /* monotonic usec of recent starts, for the start limit */
+        size_t n_start_times;
+
+        struct log_stream *log;
+        char *unit_dir; /* RUNTIME/units/NAME */
+
+        /* reload */
+        struct unit_config *next_config; /* applied when the current run has stopped */
+        bool removed;                    /* the unit file is gone: stop, then forget */
+};
+
+struct manager_options {
+        const char *units_dir;
+        const char *runtime_dir;
+        const char *state_dir;
+        const char *cgroup_root;
+        bool pid1;
+};
+
+/* Called after every state change; the bus emits UnitChanged from here. */
+typedef void (*manager_unit_changed_t)(void *userdata, struct unit *u);
+
+int manager_new(struct ev_loop *loop, const struct manager_options *o, struct manager **ret);
+struct manager *manager_free(struct manager *m);
+void manager_set_unit_changed(struct manager *m, manager_unit_changed_t cb, void *userdata);
+
+/* Loads the units directory, cleans what a killed predecessor left, and starts AutoStart= units. */
+int manager_startup(struct manager *m);
+
+/* Units sorted by name; valid until the next reload. */
+size_t manager_units(struct manager *m, struct unit ***ret);
+struct unit *manager_find_unit(struct manager *m, const char *name);
+
+/* Requests. They return 0 when accepted (the outcome is reported through state changes), or
+ * -errno with *ret_message (static or owned by the unit, valid until the next loop iteration):
+ *   -ENOENT  no such unit
+ *   -ENOEXEC the unit file has errors (message: the first one)
+ *   -EBUSY   refused in this state (e.g. the start limit is hit)
+ *   -ESHUTDOWN supd is shutting down */
+int manager_start_unit(struct manager *m, struct unit *u, const char **ret_message);
+int manager_stop_unit(struct manager *m, struct unit *u, const char **ret_message);
+int manager_restart_unit(struct manager *m, struct unit *u, const char **ret_message);
+
+/**
+ * manager_reload() - re-read the units directory and apply the difference: start added units
+ * (AutoStart=yes), stop removed ones, restart changed running ones, leave unchanged ones alone.
+ * A unit whose file became invalid keeps running as it was; its error is logged and counted.
+ *
+ * Returns the number of units whose new file has errors (>= 0), or -errno when the directory
+ * cannot be read (nothing changed then).
+ */
+int manager_reload(struct manager *m);
+
+/* Child processes: called on SIGCHLD; reaps every child that is not a unit's main process. */
+void manager_reap(struct manager *m);
+
+enum manager_shutdown {
+        MANAGER_RUNNING,
+        MANAGER_EXIT,
+        MANAGER_POWEROFF,
+        MANAGER_REBOOT,
+};
+
+/* Stops every unit in reverse dependency order; when all are down, calls the done callback. */
+void manager_shutdown(struct manager *m, enum manager_shutdown how, void (*done)(void *userdata), void *userdata);
+enum manager_shutdown manager_shutting_down(struct manager *m);
+
+/* The cgroup path of a unit for status, or NULL. */
+const char *unit_cgroup_path(struct unit *u);

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* supctl's side of the control socket: connecting, org.sup.Manager1 names, GetUnit() decoded, and
+ * bus errors mapped to the exit codes of SPEC §5. */
+
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+/* The same names as supervisor/bus.c serves. */
+#define SUP_BUS_DESTINATION "org.sup.Manager1"
+#define SUP_BUS_PATH "/org/sup/Manager1"
+#define SUP_BUS_INTERFACE "org.sup.Manager1"
+
+#define SUP_ERROR_NO_SUCH_UNIT "org.sup.Error.NoSuchUnit"
+#define SUP_ERROR_BAD_STATE "org.sup.Error.BadState"
+#define SUP_ERROR_ACCESS_DENIED "org.sup.Error.AccessDenied"
+#define SUP_ERROR_SETUP_FAILED "org.sup.Error.SetupFailed"
+
+#define SUP_DEFAULT_SOCKET "/run/sup/control"
+
+/* --socket, else $SUP_SOCKET, else SUP_DEFAULT_SOCKET. */
+const char *bus_socket_path(void);
+
+/**
+ * bus_connect() - connect to supd and finish the authentication, so that an unreachable supd is
+ * told apart from a failing call. On failure prints "supctl: cannot reach supd at PATH: ..." and
+ * returns EXIT_UNREACHABLE; returns 0 on success.
+ */
+int bus_connect(sd_bus **ret);
+
+/**
+ * bus_log_error() - print the message of a failed call ("supctl: MESSAGE", or with @what when
+ * there is no message) and return the exit code for it: EXIT_NO_UNIT for NoSuchUnit,
+ * EXIT_UNREACHABLE when the connection is gone, else EXIT_FAILED.
+ */
+int bus_log_error(const sd_bus_error *error, int r, const char *what);
+
+/* GetUnit(), decoded. Strings are never NULL after a successful bus_get_unit(). */
+struct unit_info {
+        char *name;
+        char *description;
+        char *fragment_path;
+        char *load_state;
+        char *load_error;
+        char *active_state;
+        char *result;
+        uint32_t main_pid;
+        uint32_t restarts;
+        char *cgroup;
+        char *address;
+        uint64_t active_enter_timestamp; /* CLOCK_REALTIME usec, 0: never */
+        uint64_t state_change_timestamp;
+        char *exit_code; /* "exited", "killed", "dumped" or "" */
+        int32_t exit_status;
+        char *status_text;
+        char *setup_error;
+        char **log_tail;
+};
+
+void unit_info_done(struct unit_info *i);
+
+/* Returns 0, or an exit code after printing the error. */
+int bus_get_unit(sd_bus *bus, const char *name, struct unit_info *ret);

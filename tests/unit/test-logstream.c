@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: MIT */
+
+/* Tests of supervisor/logstream.c on a real libev loop and real pipes, in a temporary directory:
+ * the line format, order per stream, partial and long lines, several runs' pipes at once, rotation,
+ * notes, the in-memory tail, write failures, flushing on free, and no fd leaks. No root needed. */
+
+#include <dirent.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "logstream.h"
+#include "macro.h"
+#include "tap.h"
+#include "units.h"
+
+static struct ev_loop *loop;
+static char tmpdir[] = "/tmp/test-logstream-XXXXXX";
+
+static char *path_in_tmp(const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", tmpdir, name) < 0)
+                abort();
+        return p;
+}
+
+static int count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n - 1; /* the DIR's own fd */
+}
+
+static void write_all(int fd, const void *data, size_t n) {
+        const char *p = data;
+
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        abort();
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+}
+
+_printf_(2, 3) static void writef(int fd, const char *fmt, ...) {
+        _cleanup_free_ char *buf = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&buf, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                abort();
+        write_all(fd, buf, (size_t) n);
+}
+
+static void timeout_cb(struct ev_loop *l, ev_timer *w, int revents) {
+        *(bool *) w->data = true;
+        ev_break(l, EVBREAK_ALL);
+}
+
+/* Runs the loop until no pipe is left to watch (all at EOF), at most @secs. Returns true unless
+ * it timed out. The timer is unref'd so that it alone does not keep the loop running. */
+static bool run_until_eof(double secs) {
+        bool timed_out = false;
+        ev_timer t;
+
+        ev_timer_init(&t, timeout_cb, secs, 0.);
+        t.data = &timed_out;
+        ev_timer_start(loop, &t);
+        ev_unref(loop);
+        ev_run(loop, 0);
+        ev_ref(loop);
+        ev_timer_stop(loop, &t);
+        return !timed_out;
+}
+
+static uint64_t file_size(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return UINT64_MAX;
+        return (uint64_t) st.st_size;
+}
+
+/* The lines of a file, without their newlines; *ret_whole tells whether it ends in one. NULL when
+ * the file cannot be read. */
+static char **read_lines(const char *path, bool *ret_whole) {
+        _cleanup_free_ char *data = NULL;
+        char **v = NULL;
+        size_t size = 0, n = 0;
+        FILE *f;
+
+        f = fopen(path, "re");
+        if (!f)
+                return NULL;
+        data = malloc(1);
+        for (;;) {
+                char chunk[65536];
+                size_t k = fread(chunk, 1, sizeof(chunk), f);
+
+                if (k == 0)
+                        break;
+                data = realloc(data, size + k + 1);
+                if (!data)
+                        abort();
+                memcpy(data + size, chunk, k);
+                size += k;
+        }
+        fclose(f);
+        data[size] = 0;
+
+        if (ret_whole)
+                *ret_whole = size == 0 || data[size - 1] == '\n';
+
+        v = calloc(1, sizeof(char *));
+        for (size_t i = 0; i < size;) {
+                char *nl = memchr(data + i, '\n', size - i);
+                size_t k = nl ? (size_t) (nl - (data + i)) : size - i;
+
+                v = realloc(v, (n + 2) * sizeof(char *));
+                v[n] = strndup(data + i, k);
+                if (!v || !v[n])
+                        abort();
+                v[++n] = NULL;
+                i += k + 1;
+        }
+        return v;
+}
+
+/* Checks "YYYY-MM-DDTHH:MM:SS.uuuuuuZ TAG " and that the time is near now; returns the text after
+ * the tag, and the tag in @tag. */
+static const char *parse_line(const char *l, char tag[static 8]) {
+        static const char pattern[] = "dddd-dd-ddTdd:dd:dd.ddddddZ ";
+        struct tm tm = {};
+        const char *t, *sp;
+        time_t when;
+
+        if (strlen(l) < (sizeof(pattern) - 1))
+                return NULL;
+        for (size_t i = 0; i < (sizeof(pattern) - 1); i++)
+                if (pattern[i] == 'd' ? (l[i] < '0' || l[i] > '9') : l[i] != pattern[i])
+                        return NULL;
+
+        if (!strptime(l, "%Y-%m-%dT%H:%M:%S", &tm))
+                return NULL;
+        when = timegm(&tm);
+        if (labs((long) (when - time(NULL))) > 3600)
+                return NULL;
+
+        t = l + (sizeof(pattern) - 1);
+        sp = strchr(t, ' ');
+        if (!sp || sp - t > 7)
+                return NULL;
+        memcpy(tag, t, (size_t) (sp - t));
+        tag[sp - t] = 0;
+        if (!streq(tag, "stdout") && !streq(tag, "stderr") && !streq(tag, "supd"))
+                return NULL;
+        return sp + 1;
+}
+
+/* The texts of the lines with @tag, in file order: those starting with one of the NULL-terminated
+ * @prefixes when @keep, those starting with none of them otherwise. */
+static char **texts_filter(char **lines, const char *tag, const char *const *prefixes, bool keep) {
+        char **v = calloc(1, sizeof(char *));
+        size_t n = 0;
+
+        STRV_FOREACH (l, lines) {
+                char t[8];
+                const char *text = parse_line(*l, t);
+                bool match = false;
+
+                if (!text || !streq(t, tag))
+                        continue;
+                for (const char *const *p = prefixes; p && *p; p++)
+                        if (startswith(text, *p))
+                                match = true;
+                if (match != keep)
+                        continue;
+                v = realloc(v, (n + 2) * sizeof(char *));
+                v[n] = strdup(text);
+                if (!v || !v[n])
+                        abort();
+                v[++n] = NULL;
+        }
+        return v;
+}
+
+static char **texts_of(char **lines, const char *tag, const char *const *skip) {
+        return texts_filter(lines, tag, skip, false);
+}
+
+static char **texts_only(char **lines, const char *tag, const char *const *prefixes) {
+        return texts_filter(lines, tag, prefixes, true);
+}
+
+static bool strv_equal(char **a, char **b, const char *name) {
+        size_t na = strv_length(a), nb = strv_length(b);
+
+        for (size_t i = 0; i < na && i < nb; i++)
+                if (!streq(a[i], b[i])) {
+                        diag("%s: line %zu differs: got \"%.60s\" (%zu bytes), want \"%.60s\" (%zu bytes)",
+                             name, i, a[i], strlen(a[i]), b[i], strlen(b[i]));
+                        return false;
+                }
+        if (na != nb) {
+                diag("%s: got %zu lines, want %zu", name, na, nb);
+                return false;
+        }
+        return true;
+}
+
+_printf_(3, 4) static void strv_pushf(char ***v, size_t *n, const char *fmt, ...) {
+        va_list ap;
+
+        *v = realloc(*v, (*n + 2) * sizeof(char *));
+        va_start(ap, fmt);
+        if (vasprintf(&(*v)[*n], fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        (*v)[++*n] = NULL;
+}
+
+static char *repeat(char c, size_t n) {
+        char *s = malloc(n + 1);
+
+        memset(s, c, n);
+        s[n] = 0;
+        return s;
+}
+
+/* ---- format, order, partial and long lines, several runs, notes, tail --------------------- */
+
+static void test_lines(void) {
+        _cleanup_free_ char *path = path_in_tmp("a.log"), *big = NULL, *full = NULL, *u = NULL;
+        _cleanup_strv_free_ char **lines = NULL, **out = NULL, **err = NULL, **want_out = NULL,
+                                 **want_err = NULL, **tail = NULL, **run2_out = NULL, **run2_err = NULL,
+                                 **child_out = NULL, **child_err = NULL, **supd = NULL;
+        static const char *const skip_other[] = {"child ", "run2 ", "last partial", NULL};
+        static const char *const only_run2[] = {"run2 ", "last partial", NULL};
+        static const char *const only_child[] = {"child ", NULL};
+        struct log_stream *s = NULL;
+        int o1, e1, o2, e2, go[2], status, bad = 0;
+        size_t n_out = 0, n_err = 0, n;
+        bool whole = false;
+        pid_t pid;
+
+        is_int(log_stream_new(loop, path, 1024 * 1024, &s), 0, "log_stream_new(a.log)");
+        if (!s)
+                return;
+        is_int(log_stream_open_pipes(s, &o1, &e1), 0, "log_stream_open_pipes() for run 1");
+        ok(fcntl(o1, F_GETFD) & FD_CLOEXEC && fcntl(e1, F_GETFD) & FD_CLOEXEC, "write ends are CLOEXEC");
+        ok(!(fcntl(o1, F_GETFL) & O_NONBLOCK), "write ends are blocking");
+
+        /* A child of run 1 that writes only after run 2 has started: the leftover process. */
+        if (pipe2(go, O_CLOEXEC) < 0)
+                abort();
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                char c;
+
+                close(go[1]);
+                (void) read(go[0], &c, 1);
+                for (int i = 1; i <= 20; i++) {
+                        writef(o1, "child out %d\n", i);
+                        writef(e1, "child err %d\n", i);
+                }
+                _exit(0);
+        }
+        close(go[0]);
+
+        for (int i = 1; i <= 50; i++) {
+                writef(o1, "out %d\n", i);
+                strv_pushf(&want_out, &n_out, "out %d", i);
+                writef(e1, "err %d\n", i);
+                strv_pushf(&want_err, &n_err, "err %d", i);
+        }
+
+        writef(o1, "crlf\r\n");
+        strv_pushf(&want_out, &n_out, "crlf");
+        writef(o1, "mid\rcr\n");
+        strv_pushf(&want_out, &n_out, "mid\rcr");
+        writef(o1, "\n");
+        strv_pushf(&want_out, &n_out, "%s", "");
+        writef(o1, "tab\there \x01 \xff\xfe\n");
+        strv_pushf(&want_out, &n_out, "tab\there \x01 \xff\xfe");
+
+        /* 10000 bytes: 4096 + 4096 + 1808 */
+        big = malloc(10001);
+        for (size_t i = 0; i < 10000; i++)
+                big[i] = (char) ('a' + i % 26);
+        big[10000] = 0;
+        write_all(o1, big, 10000);
+        write_all(o1, "\n", 1);
+        strv_pushf(&want_out, &n_out, "%.4096s", big);
+        strv_pushf(&want_out, &n_out, "%.4096s", big + 4096);
+        strv_pushf(&want_out, &n_out, "%s", big + 8192);
+
+        /* exactly one line's length, then CRLF: one line, not an extra empty one */
+        full = repeat('L', LOG_STREAM_LINE_MAX);
+        write_all(o1, full, LOG_STREAM_LINE_MAX);
+        write_all(o1, "\r\n", 2);
+        strv_pushf(&want_out, &n_out, "%s", full);
+
+        /* the cut moves back rather than split the two bytes of "é" */
+        u = repeat('u', LOG_STREAM_LINE_MAX - 1);
+        writef(e1, "%s\xc3\xa9\n", u);
+        strv_pushf(&want_err, &n_err, "%s", u);
+        strv_pushf(&want_err, &n_err, "\xc3\xa9");
+
+        close(o1);
+        close(e1);
+
+        is_int(log_stream_open_pipes(s, &o2, &e2), 0, "log_stream_open_pipes() for run 2, run 1 still open");
+        writef(o2, "run2 out\n");
+        writef(o2, "last partial\r");
+        writef(e2, "run2 err no newline");
+        close(o2);
+        close(e2);
+
+        write_all(go[1], "x", 1);
+        close(go[1]);
+
+        ok(run_until_eof(5.), "every pipe reaches EOF and stops being watched");
+        ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "writer child exited cleanly");
+
+        log_stream_note(s, "Started %s.", "a");
+        log_stream_note(s, "two\nlines\n");
+
+        lines = read_lines(path, &whole);
+        ok(lines != NULL && whole, "a.log is made of whole lines");
+        if (!lines)
+                goto finish;
+        STRV_FOREACH (l, lines) {
+                char t[8];
+                if (!parse_line(*l, t)) {
+                        if (bad++ < 3)
+                                diag("bad line: \"%.80s\"", *l);
+                }
+        }
+        is_int(bad, 0, "every line has an RFC 3339 UTC timestamp with microseconds and a known tag");
+
+        out = texts_of(lines, "stdout", skip_other);
+        ok(strv_equal(out, want_out, "stdout"),
+           "stdout of run 1: every line, in order, split and CR dropped");
+        err = texts_of(lines, "stderr", skip_other);
+        ok(strv_equal(err, want_err, "stderr"), "stderr of run 1: every line, in order, split at UTF-8");
+
+        run2_out = texts_only(lines, "stdout", only_run2);
+        ok(strv_length(run2_out) == 2 && streq(run2_out[0], "run2 out") &&
+                   streq(run2_out[1], "last partial"),
+           "stdout of run 2, the partial last line flushed at EOF without its CR");
+        run2_err = texts_only(lines, "stderr", only_run2);
+        ok(strv_length(run2_err) == 1 && streq(run2_err[0], "run2 err no newline"),
+           "stderr of run 2: the line without a newline is flushed at EOF");
+
+        child_out = texts_only(lines, "stdout", only_child);
+        child_err = texts_only(lines, "stderr", only_child);
+        {
+                _cleanup_strv_free_ char **wo = NULL, **we = NULL;
+                size_t ko = 0, ke = 0;
+
+                for (int i = 1; i <= 20; i++) {
+                        strv_pushf(&wo, &ko, "child out %d", i);
+                        strv_pushf(&we, &ke, "child err %d", i);
+                }
+                ok(strv_equal(child_out, wo, "child stdout") && strv_equal(child_err, we, "child stderr"),
+                   "the forked child's lines on both streams, in order");
+        }
+
+        supd = texts_of(lines, "supd", NULL);
+        ok(strv_length(supd) == 3 && streq(supd[0], "Started a.") && streq(supd[1], "two") &&
+                   streq(supd[2], "lines"),
+           "log_stream_note() writes supd lines, one per line of the note");
+        n = strv_length(lines);
+        ok(n >= 3 && endswith(lines[n - 1], " supd lines") && endswith(lines[n - 3], " supd Started a."),
+           "notes are the last lines of the file");
+
+        is_int(log_stream_tail(s, 10, &tail), 10, "log_stream_tail(10) returns 10 lines");
+        if (tail && n >= 10)
+                ok(strv_equal(tail, lines + n - 10, "tail 10"), "the tail is the last 10 lines of the file");
+        tail = strv_free(tail);
+        is_int(log_stream_tail(s, 1000, &tail), LOG_STREAM_TAIL_MAX,
+               "log_stream_tail(1000) caps at the ring");
+        if (tail && n >= LOG_STREAM_TAIL_MAX)
+                ok(strv_equal(tail, lines + n - LOG_STREAM_TAIL_MAX, "tail max"),
+                   "oldest first, as in the file");
+        tail = strv_free(tail);
+        is_int(log_stream_tail(s, 0, &tail), 0, "log_stream_tail(0) is empty");
+        ok(tail && !tail[0], "an empty vector");
+
+finish:
+        log_stream_free(s);
+}
+
+/* ---- rotation ---------------------------------------------------------------------------- */
+
+#define ROT_LINE 100 /* formatted: 27 + 1 + 6 + 1 + 64 + 1 */
+
+static void write_numbered(int fd, int from, int to) {
+        for (int i = from; i <= to; i++) {
+                char text[65 + 1];
+
+                snprintf(text, sizeof(text), "line %05d %s", i,
+                         "......................................................");
+                text[64] = '\n';
+                write_all(fd, text, 65);
+        }
+}
+
+/* The numbers of NAME.log.1 then NAME.log; -1 for a line that is not a numbered stdout line. */
+static int collect_numbers(const char *path, const char *rotated, int *nums, int max, int *ret_n_rotated) {
+        int n = 0;
+
+        for (int f = 0; f < 2; f++) {
+                _cleanup_strv_free_ char **lines = read_lines(f == 0 ? rotated : path, NULL);
+
+                STRV_FOREACH (l, lines) {
+                        char t[8];
+                        const char *text = parse_line(*l, t);
+                        int v = -1;
+
+                        if (n >= max)
+                                return -1;
+                        if (text && streq(t, "stdout") && sscanf(text, "line %d", &v) != 1)
+                                v = -1;
+                        nums[n++] = v;
+                }
+                if (f == 0)
+                        *ret_n_rotated = n;
+        }
+        return n;
+}
+
+static bool contiguous(const int *nums, int n, int first, int last) {
+        if (n != last - first + 1)
+                return false;
+        for (int i = 0; i < n; i++)
+                if (nums[i] != first + i)
+                        return false;
+        return true;
+}
+
+static int count_entries(const char *prefix) {
+        DIR *d = opendir(tmpdir);
+        struct dirent *de;
+        int n = 0;
+
+        while (d && (de = readdir(d)))
+                if (startswith(de->d_name, prefix))
+                        n++;
+        if (d)
+                closedir(d);
+        return n;
+}
+
+static void test_rotation(void) {
+        _cleanup_free_ char *path = path_in_tmp("b.log"), *rotated = path_in_tmp("b.log.1");
+        _cleanup_strv_free_ char **lines = NULL;
+        struct log_stream *s = NULL;
+        int nums[400], n, n_rot = 0, o, e;
+        bool whole = false;
+
+        is_int(log_stream_new(loop, path, 4096, &s), 0, "log_stream_new(b.log, 4096)");
+        if (!s)
+                return;
+
+        /* 60 lines of 100 bytes: one rotation, after 40 */
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for rotation, run 1");
+        write_numbered(o, 1, 60);
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "run 1 read to EOF");
+
+        ok(access(rotated, F_OK) == 0, "b.log.1 exists after crossing the size");
+        ok(file_size(path) <= 4096 && file_size(rotated) <= 4096,
+           "both files within 4096 bytes (%llu, %llu)", (unsigned long long) file_size(path),
+           (unsigned long long) file_size(rotated));
+        n = collect_numbers(path, rotated, nums, (int) ELEMENTSOF(nums), &n_rot);
+        is_int(n_rot, 40, "b.log.1 holds the first 40 lines (4000 bytes: the 41st would pass 4096)");
+        ok(contiguous(nums, n, 1, 60), "no line lost across b.log.1 and b.log");
+
+        /* 200 more: several rotations, one old file kept */
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for rotation, run 2");
+        write_numbered(e, 1, 1); /* stderr is rotated along, and not counted below */
+        write_numbered(o, 61, 260);
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "run 2 read to EOF");
+
+        is_int(count_entries("b.log"), 2, "only b.log and b.log.1 after several rotations");
+        ok(file_size(path) <= 4096 && file_size(rotated) <= 4096, "both files still within 4096 bytes");
+        n = collect_numbers(path, rotated, nums, (int) ELEMENTSOF(nums), &n_rot);
+        {
+                /* drop the one stderr line wherever it landed */
+                int k = 0;
+                for (int i = 0; i < n; i++)
+                        if (nums[i] >= 0)
+                                nums[k++] = nums[i];
+                ok(n > 0 && nums[k - 1] == 260 && contiguous(nums, k, nums[0], 260),
+                   "the two files hold a gapless run of the newest lines, ending with 260");
+        }
+
+        /* a lower maximum takes effect with the next line */
+        log_stream_set_max_size(s, 1000);
+        log_stream_note(s, "Max lowered.");
+        lines = read_lines(path, &whole);
+        ok(lines && strv_length(lines) == 1 && endswith(lines[0], " supd Max lowered.") && whole,
+           "log_stream_set_max_size() lower: the next line starts a fresh file");
+        n = collect_numbers(path, rotated, nums, (int) ELEMENTSOF(nums), &n_rot);
+        {
+                int top = -1;
+
+                for (int i = 0; i < n_rot; i++)
+                        if (nums[i] > top)
+                                top = nums[i];
+                ok(n > n_rot && top == 260, "and the previous file became b.log.1");
+        }
+
+        /* a line larger than the maximum still gets written, alone */
+        log_stream_set_max_size(s, 10);
+        log_stream_note(s, "Too big for the file.");
+        strv_free(lines);
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 1 && endswith(lines[0], " supd Too big for the file."),
+           "a line larger than the maximum goes to a fresh file of its own");
+
+        log_stream_set_max_size(s, SIZE_INFINITY);
+        log_stream_note(s, "No limit.");
+        strv_free(lines);
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 2, "SIZE_INFINITY: no rotation");
+
+        log_stream_free(s);
+
+        /* reopening appends */
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new() on an existing file");
+        if (!s)
+                return;
+        log_stream_note(s, "Appended.");
+        log_stream_free(s);
+        strv_free(lines);
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 3 && endswith(lines[2], " supd Appended."), "it appends");
+}
+
+/* ---- write failures ---------------------------------------------------------------------- */
+
+static void test_write_failure(void) {
+        _cleanup_free_ char *path = path_in_tmp("c.log"), *long_text = repeat('x', 200);
+        _cleanup_strv_free_ char **lines = NULL, **tail = NULL;
+        struct log_stream *s = NULL;
+        struct rlimit old, lim;
+        bool whole = false;
+
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(c.log)");
+        if (!s)
+                return;
+        log_stream_note(s, "Before.");
+
+        /* RLIMIT_FSIZE makes the next writes short (then EFBIG), like a full disk */
+        if (getrlimit(RLIMIT_FSIZE, &old) < 0)
+                abort();
+        lim = old;
+        lim.rlim_cur = file_size(path) + 50;
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
+                abort();
+        log_stream_note(s, "%s", long_text);
+        log_stream_note(s, "Dropped too: %s", long_text);
+        if (setrlimit(RLIMIT_FSIZE, &old) < 0)
+                abort();
+        signal(SIGXFSZ, SIG_DFL);
+
+        log_stream_note(s, "After.");
+
+        lines = read_lines(path, &whole);
+        ok(lines && whole && strv_length(lines) == 2 && endswith(lines[0], " Before.") &&
+                   endswith(lines[1], " After."),
+           "failed writes are dropped whole, writing goes on after");
+        is_int(log_stream_tail(s, 4, &tail), 4, "the tail still has the dropped lines");
+        ok(tail && endswith(tail[1], long_text) &&
+                   startswith(strstr(tail[2], " supd ") ?: "", " supd Dropped") &&
+                   endswith(tail[3], " After."),
+           "in order");
+        log_stream_free(s);
+
+        /* the directory is gone: new fails cleanly */
+        {
+                _cleanup_free_ char *nope = path_in_tmp("nonexistent/d.log");
+                struct log_stream *t = (struct log_stream *) 0x1;
+                is_int(log_stream_new(loop, nope, 4096, &t), -ENOENT,
+                       "log_stream_new() in a missing directory");
+                ok(t == (struct log_stream *) 0x1, "leaves *ret alone on failure");
+        }
+}
+
+/* ---- free flushes ------------------------------------------------------------------------ */
+
+static void test_free_flushes(void) {
+        _cleanup_free_ char *path = path_in_tmp("d.log");
+        _cleanup_strv_free_ char **lines = NULL, **out = NULL, **err = NULL;
+        struct log_stream *s = NULL;
+        int o, e;
+
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(d.log)");
+        if (!s)
+                return;
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes held open by the writer");
+        writef(o, "complete\npartial");
+        ev_run(loop, EVRUN_NOWAIT);
+
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 1 && endswith(lines[0], " stdout complete"),
+           "a partial line waits for its newline");
+
+        writef(e, "unread\nrest");
+        log_stream_free(s);
+        strv_free(lines);
+        lines = read_lines(path, NULL);
+        out = texts_of(lines, "stdout", NULL);
+        err = texts_of(lines, "stderr", NULL);
+        ok(strv_length(out) == 2 && streq(out[1], "partial"),
+           "log_stream_free() writes out the partial line");
+        ok(strv_length(err) == 2 && streq(err[0], "unread") && streq(err[1], "rest"),
+           "and what was still in the pipe");
+
+        /* the read ends are closed now: the writer sees EPIPE */
+        signal(SIGPIPE, SIG_IGN);
+        ok(write(o, "x", 1) < 0 && errno == EPIPE, "log_stream_free() closed the read ends");
+        signal(SIGPIPE, SIG_DFL);
+        close(o);
+        close(e);
+}
+
+/* ---- volume: more than a wakeup's budget, a writer that blocks on a full pipe -------------- */
+
+static void test_volume(void) {
+        _cleanup_free_ char *path = path_in_tmp("e.log");
+        _cleanup_strv_free_ char **lines = NULL, **out = NULL;
+        struct log_stream *s = NULL;
+        int o, e, status, bad = 0;
+        pid_t pid;
+
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(e.log)");
+        if (!s)
+                return;
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for a chatty writer");
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                write_numbered(o, 1, 5000); /* 325 KB: blocks until the loop catches up */
+                _exit(0);
+        }
+        close(o);
+        close(e);
+
+        ok(run_until_eof(10.), "a 325 KB burst is read to EOF");
+        ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "chatty child exited cleanly");
+        lines = read_lines(path, NULL);
+        out = texts_of(lines, "stdout", NULL);
+        for (int i = 0; i < 5000; i++) {
+                int v = -1;
+                if (!out || !out[i] || sscanf(out[i], "line %d", &v) != 1 || v != i + 1)
+                        bad++;
+        }
+        ok(bad == 0 && strv_length(out) == 5000, "all 5000 lines, in order");
+        log_stream_free(s);
+}
+
+/* ---- main -------------------------------------------------------------------------------- */
+
+static void remove_tmpdir(void) {
+        DIR *d = opendir(tmpdir);
+        struct dirent *de;
+
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        if (d)
+                closedir(d);
+        (void) rmdir(tmpdir);
+}
+
+int main(void) {
+        int fds_before, fds_after;
+
+        fds_before = count_fds();
+
+        if (!mkdtemp(tmpdir))
+                return tap_skip_all("cannot create a temporary directory");
+        loop = ev_loop_new(EVFLAG_AUTO);
+        if (!loop)
+                return tap_skip_all("cannot create a libev loop");
+
+        test_lines();
+        test_rotation();
+        test_write_failure();
+        test_free_flushes();
+        test_volume();
+
+        is_int(ev_run(loop, EVRUN_NOWAIT), 0, "no watcher left on the loop");
+        ev_loop_destroy(loop);
+
+        remove_tmpdir();
+        ok(access(tmpdir, F_OK) < 0 && errno == ENOENT, "temporary directory removed");
+
+        fds_after = count_fds();
+        is_int(fds_after, fds_before, "no fd leaked");
+
+        return tap_done();
+}
