@@ -528,3 +528,14 @@ void log_stream_flush(struct log_stream *s) {
                 log_pipe_close(p);
         }
 }
+
+void log_stream_drain(struct log_stream *s) {
+        /* What the pipes hold right now, so that a note written next comes after it in the file.
+         * Pipes at EOF are closed as the watcher would; live ones stay. One read each, bounded. */
+        for (struct log_pipe *p = s->pipes, *next; p; p = next) {
+                next = p->next;
+                int r = log_pipe_read(p);
+                if (r == 0 || (r < 0 && r != -EAGAIN))
+                        log_pipe_close(p);
+        }
+}

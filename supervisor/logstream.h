@@ -40,5 +40,8 @@ void log_stream_note(struct log_stream *s, const char *fmt, ...) __attribute__((
  */
 int log_stream_tail(struct log_stream *s, unsigned n, char ***ret);
 
+/* Reads what the pipes hold right now (without waiting), e.g. before a note about the exit. */
+void log_stream_drain(struct log_stream *s);
+
 /* Flushes partial lines and stops watching; called at shutdown. */
 void log_stream_flush(struct log_stream *s);

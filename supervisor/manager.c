@@ -310,6 +310,8 @@ static void unit_main_gone(struct unit *u) {
         else
                 log_info("%s: main process killed by signal %s", u->name,
                          signal_to_string(u->exit_status) ?: "unknown");
+        if (u->log)
+                log_stream_drain(u->log);
         if (u->log && !u->setup_error) {
                 if (u->exit_code == CLD_EXITED)
                         log_stream_note(u->log, "Main process exited, status=%d.", u->exit_status);
@@ -382,7 +384,8 @@ static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents) {
                 /* The child exits by itself; its pidfd ends the run. */
                 return;
         }
-        log_debug("%s: exec'd, pid " PID_FMT, u->name, u->main_pid);
+        log_debug("%s: exec'd, pid " PID_FMT ", %.3fms after clone", u->name, u->main_pid,
+                  (double) (now_usec(CLOCK_MONOTONIC) - u->clone_monotonic) / USEC_PER_MSEC);
         if (u->state == UNIT_STARTING) {
                 ev_timer_stop(loop, &u->timer);
                 unit_set_state(u, UNIT_EV_STARTED, UNIT_RESULT_SUCCESS);
@@ -562,6 +565,7 @@ static void unit_start_now(struct unit *u) {
         log_debug("%s: cloned pid " PID_FMT " in %.3fms", u->name, child.pid,
                   (double) (now_usec(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
 
+        u->clone_monotonic = now_usec(CLOCK_MONOTONIC);
         u->main_pid = child.pid;
         u->pidfd = child.pidfd;
         u->sync_fd = child.sync_fd;

@@ -79,6 +79,7 @@ struct unit {
         ev_io pidfd_watch;
         int sync_fd;
         ev_io sync_watch;
+        uint64_t clone_monotonic; /* when the launcher returned: for the clone-to-exec figure */
         bool main_exited;
         int exit_code;   /* si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 when none yet */
         int exit_status; /* exit status or signal number */
