@@ -482,14 +482,36 @@ static const char *name_owner(struct bus_conn *c, const char *name) {
 }
 
 static int method_hello(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct bus_conn *c = userdata;
         char name[32];
+        int r;
 
         if (c->said_hello)
                 return sd_bus_error_set(ret_error, SD_BUS_ERROR_FAILED, "Already handled an Hello message.");
-        c->said_hello = true;
+
         (void) snprintf(name, sizeof(name), ":1.%u", c->id);
-        return sd_bus_reply_method_return(m, "s", name);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_set_sender(reply, "org.freedesktop.DBus");
+        if (r < 0)
+                return r;
+        r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                return r;
+
+        /* From now on, stamp what we send with our unique name, as a bus daemon would: bus clients
+         * (gdbus) match signals and track owners by sender. Peers that never say Hello get no
+         * sender, as is usual peer to peer. */
+        r = sd_bus_set_sender(c->bus, SUP_BUS_UNIQUE_NAME);
+        if (r < 0)
+                return r;
+        c->said_hello = true;
+        return 1;
 }
 
 static int method_match(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {

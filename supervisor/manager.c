@@ -687,22 +687,25 @@ static bool unit_stop_ready(struct unit *u) {
         return true;
 }
 
-/* Units that Require= @u are stopped when it stops or fails. */
+/* Units that Require= @u stop with it: before it when it is being stopped (they are ordered after
+ * it), after it when it stopped or failed by itself. A restart of @u restarts them too. */
 static void unit_propagate_stop(struct unit *u) {
         struct manager *m = u->manager;
+        bool going = u->want_stop || (!unit_is_active(u) && u->state != UNIT_RESTARTING) || u->state == UNIT_STOPPING;
 
-        if (unit_is_active(u) || u->state == UNIT_RESTARTING)
+        if (!going)
                 return;
         for (size_t i = 0; i < m->n_units; i++) {
                 struct unit *d = m->units[i];
-                if (d->config && strv_contains(d->config->requires, u->name) &&
-                    (unit_is_active(d) || d->state == UNIT_RESTARTING) && d->state != UNIT_STOPPING &&
-                    !d->want_stop) {
-                        log_info("%s: stopping, it requires %s which is %s", d->name, u->name,
-                                 unit_active_state_to_string(u->state));
-                        d->want_stop = true;
-                        d->want_start = false;
-                }
+                if (d == u || !d->config || !strv_contains(d->config->requires, u->name))
+                        continue;
+                if (!(unit_is_active(d) || d->state == UNIT_RESTARTING) || d->state == UNIT_STOPPING || d->want_stop)
+                        continue;
+                log_info("%s: stopping, it requires %s which is %s", d->name, u->name,
+                         u->want_stop ? "stopping" : unit_active_state_to_string(u->state));
+                d->want_stop = true;
+                d->want_start = false;
+                d->restart_after_stop = u->restart_after_stop;
         }
 }
 
@@ -721,6 +724,13 @@ static void manager_dispatch(struct manager *m) {
                 for (size_t i = 0; i < m->n_units; i++) {
                         struct unit *u = m->units[i];
 
+                        /* A restart: the stop half is done, queue the start half. */
+                        if (u->restart_after_stop && !u->want_stop && !unit_is_active(u) &&
+                            m->shutdown == MANAGER_RUNNING && u->load_state == UNIT_LOADED) {
+                                u->restart_after_stop = false;
+                                unit_queue_start(u);
+                                changed = true;
+                        }
                         if (u->want_stop && unit_stop_ready(u)) {
                                 unit_stop_now(u);
                                 changed = true;
@@ -852,16 +862,6 @@ void manager_reap(struct manager *m) {
                 struct unit *u = m->units[i];
                 if (u->main_exited && u->main_pid && u->cg_events_fd < 0 && unit_cgroup_empty(u))
                         unit_run_finished(u);
-        }
-
-        /* Restart after stop once the stop is done. */
-        for (size_t i = 0; i < m->n_units; i++) {
-                struct unit *u = m->units[i];
-                if (u->restart_after_stop && !unit_is_active(u)) {
-                        u->restart_after_stop = false;
-                        const char *msg;
-                        (void) manager_start_unit(m, u, &msg);
-                }
         }
 }
 

@@ -93,8 +93,12 @@ static void print_table(const struct row *rows, size_t n) {
                 print_cell(r->active, failed ? ansi_red() : "", w_active, false);
                 print_cell(r->result, failed ? ansi_red() : "", w_result, false);
                 print_cell(pid, "", w_pid, false);
-                print_cell(restarts, "", w_restarts, false);
-                print_cell(r->description, "", 0, true);
+                if (str_empty(r->description))
+                        print_cell(restarts, "", 0, true); /* no trailing blanks */
+                else {
+                        print_cell(restarts, "", w_restarts, false);
+                        print_cell(r->description, "", 0, true);
+                }
         }
 
         printf("\n%zu unit%s listed.\n", n, n == 1 ? "" : "s");

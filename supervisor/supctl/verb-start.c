@@ -190,9 +190,10 @@ static int report_failure(sd_bus *bus, struct job *j) {
                 return r;
         }
 
-        if (streq(i.exit_code, "exited") && i.exit_status != 0)
+        /* The last exit explains these results only; after a set-up failure it is the child's. */
+        if (streq(j->failed_result, "exit-code") && streq(i.exit_code, "exited"))
                 fprintf(stderr, " (status %" PRIi32 ")", i.exit_status);
-        else if (streq(i.exit_code, "killed") || streq(i.exit_code, "dumped"))
+        else if (streq(j->failed_result, "signal") && (streq(i.exit_code, "killed") || streq(i.exit_code, "dumped")))
                 fprintf(stderr, " (signal SIG%s)", sigabbrev_np(i.exit_status) ?: "?");
         fprintf(stderr, "\n");
         if (!str_empty(i.setup_error))
