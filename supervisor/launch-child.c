@@ -54,7 +54,7 @@
 
 /* ---- reporting ------------------------------------------------------------------------------- */
 
-_Noreturn static void child_fail(const struct launch_ctx *ctx, enum launch_step step, int index, int error) {
+_noreturn_ static void child_fail(const struct launch_ctx *ctx, enum launch_step step, int index, int error) {
         struct launch_report m = {
                 .step = (int32_t) step,
                 .index = index,
@@ -614,7 +614,7 @@ static int close_all_but(int keep) {
 /* Stays PID 1 (or a subreaper without a pid namespace): forwards signals to the payload, reaps
  * every child, exits with the payload's status. Never execs: it is still supd's image, hence
  * non-dumpable (set before the fork), so that nothing in the container can open /proc/1/exe. */
-_Noreturn static void init_loop(int sfd, pid_t payload) {
+_noreturn_ static void init_loop(int sfd, pid_t payload) {
         for (;;) {
                 struct signalfd_siginfo si;
                 ssize_t n;
@@ -995,7 +995,7 @@ static void step_fds(struct launch_ctx *ctx) {
         }
 }
 
-_Noreturn static void step_exec(const struct launch_ctx *ctx) {
+_noreturn_ static void step_exec(const struct launch_ctx *ctx) {
         char *const *argv = ctx->c->exec;
         const char *name = argv[0];
         char buf[PATH_MAX];
@@ -1051,7 +1051,7 @@ _Noreturn static void step_exec(const struct launch_ctx *ctx) {
 
 /* ---- the child ---------------------------------------------------------------------------------------- */
 
-_Noreturn void launch_child_run(struct launch_ctx *ctx) {
+_noreturn_ void launch_child_run(struct launch_ctx *ctx) {
         struct user_lookup u;
 
         /* Our copy of the parent's end: closed, so that its close is our EOF. */

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "launch.h"
+#include "macro.h"
 
 /* The child's failure report, the only message child → parent: {step, index, -errno}. The go
  * (parent → child) is one byte. Both travel on a SOCK_SEQPACKET pair, one message each. */
@@ -119,4 +120,4 @@ struct launch_ctx {
 };
 
 /* The child after clone: runs #1..#12 and never returns (execve() or _exit()). */
-_Noreturn void launch_child_run(struct launch_ctx *ctx);
+_noreturn_ void launch_child_run(struct launch_ctx *ctx);

@@ -4,7 +4,6 @@
  * start, and the very end of a shutdown. No threads, no NSS, no stdio on the console; the final
  * stage is the one place in supd that may poll with a short sleep, as no event loop is left. */
 
-#include <assert.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -171,7 +170,10 @@ static int open_console_fds(void) {
                 r = open("/dev/console", O_RDWR | O_NOCTTY);
                 if (r < 0)
                         return -errno;
-                assert(r == fd);
+                if (r != fd) { /* cannot happen, see above */
+                        safe_close(r);
+                        return -EBADF;
+                }
         }
         return 0;
 }

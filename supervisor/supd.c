@@ -46,8 +46,9 @@ static void supd_log(int level, int error, const char *fmt, va_list ap) {
         vsnprintf(buf, sizeof(buf), fmt, ap);
         errno = saved;
         if (is_pid1)
-                pid1_log_kmsg(level, buf);
-        fprintf(stderr, "supd: %s\n", buf);
+                pid1_log_kmsg(level, buf); /* the kernel echoes it to the console */
+        else
+                fprintf(stderr, "supd: %s\n", buf);
 }
 
 log_sink_t log_sink = supd_log;
@@ -219,9 +220,6 @@ static int setup_signals(struct supd *s) {
         s->signal_watch.data = s;
         ev_io_start(s->loop, &s->signal_watch);
         (void) signal(SIGPIPE, SIG_IGN);
-        if (is_pid1)
-                /* Ctrl-Alt-Del sends SIGINT to PID 1 instead of rebooting at once. */
-                (void) reboot(RB_DISABLE_CAD);
         return 0;
 }
 
@@ -258,7 +256,8 @@ int main(int argc, char **argv) {
         umask(022);
         if (is_pid1) {
                 log_info("running as PID 1");
-                (void) pid1_setup(pid1_step_failed, NULL);
+                if (pid1_setup(pid1_step_failed, NULL) >= 0)
+                        log_info("system set up");
                 if (!arg_cgroup_root)
                         arg_cgroup_root = "/sup";
         } else {

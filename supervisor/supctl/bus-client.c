@@ -148,6 +148,8 @@ static const struct unit_prop {
         { "ExitStatus", "i", offsetof(struct unit_info, exit_status) },
         { "StatusText", "s", offsetof(struct unit_info, status_text) },
         { "SetupError", "s", offsetof(struct unit_info, setup_error) },
+        { "StartQueued", "b", offsetof(struct unit_info, start_queued) },
+        { "StopQueued", "b", offsetof(struct unit_info, stop_queued) },
         { "LogTail", "as", offsetof(struct unit_info, log_tail) },
 };
 
@@ -175,6 +177,9 @@ static int read_prop(sd_bus_message *m, const struct unit_prop *p, struct unit_i
         case 'i':
                 r = sd_bus_message_read(m, "i", (int32_t *) field);
                 break;
+        case 'b':
+                r = sd_bus_message_read(m, "b", (int *) field);
+                break;
         case 't':
                 r = sd_bus_message_read(m, "t", (uint64_t *) field);
                 break;
@@ -191,7 +196,7 @@ static int read_prop(sd_bus_message *m, const struct unit_prop *p, struct unit_i
         return sd_bus_message_exit_container(m);
 }
 
-static int decode_unit(sd_bus_message *m, struct unit_info *i) {
+int bus_decode_unit(sd_bus_message *m, struct unit_info *i) {
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -250,7 +255,7 @@ int bus_get_unit(sd_bus *bus, const char *name, struct unit_info *ret) {
         if (r < 0)
                 return bus_log_error(&error, r, "GetUnit");
 
-        r = decode_unit(reply, &i);
+        r = bus_decode_unit(reply, &i);
         if (r < 0) {
                 unit_info_done(&i);
                 fprintf(stderr, "supctl: Failed to parse the reply of GetUnit: %s\n", strerror(-r));

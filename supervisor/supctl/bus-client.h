@@ -55,6 +55,8 @@ struct unit_info {
         int32_t exit_status;
         char *status_text;
         char *setup_error;
+        int start_queued; /* a start waits for dependencies, or for the stop half of a restart */
+        int stop_queued;
         char **log_tail;
 };
 
@@ -62,3 +64,6 @@ void unit_info_done(struct unit_info *i);
 
 /* Returns 0, or an exit code after printing the error. */
 int bus_get_unit(sd_bus *bus, const char *name, struct unit_info *ret);
+
+/* Decodes a GetUnit() reply into @i (zero-initialised by the caller; unit_info_done() after). */
+int bus_decode_unit(sd_bus_message *m, struct unit_info *i);

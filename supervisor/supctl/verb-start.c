@@ -7,7 +7,9 @@
  * precedes every state change it causes), until each unit got where it was sent or failed. There
  * is no polling: between messages supctl sleeps in sd_bus_wait() without a timeout. A change that
  * the request itself causes synchronously (a set-up failure, say) is signalled before the reply
- * arrives, so it is seen in order too. */
+ * arrives, so it is seen in order too. When a unit that should start is seen inactive, a GetUnit()
+ * tells whether its start is still queued (a restart's stop half, a dependency restarting under
+ * it) or it was stopped for good. */
 
 #include <signal.h>
 #include <stdio.h>
@@ -43,8 +45,17 @@ struct job {
         int exit;        /* exit code decided for this job when it is done */
 };
 
+struct jobs;
+
+struct reply_ctx {
+        struct jobs *jobs;
+        struct job *job;
+};
+
 struct jobs {
+        sd_bus *bus;
         struct job *jobs;
+        struct reply_ctx *ctxs; /* userdata of the calls made for jobs[i] */
         size_t n;
         size_t n_pending;
 };
@@ -63,14 +74,69 @@ static void job_fail(struct jobs *js, struct job *j, const char *result) {
         job_finish(js, j, EXIT_FAILED);
 }
 
+static bool job_is_waiting(const struct unit_info *i) {
+        return i->start_queued || streq(i->active_state, "starting") || streq(i->active_state, "running") ||
+               streq(i->active_state, "stopping") || streq(i->active_state, "restarting");
+}
+
+static int on_check(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(unit_info_done) struct unit_info i = {};
+        struct reply_ctx *ctx = userdata;
+        struct job *j = ctx->job;
+        int r;
+
+        if (j->done)
+                return 0;
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                job_finish(ctx->jobs, j, bus_log_error(sd_bus_message_get_error(m), sd_bus_message_get_errno(m),
+                                                       "GetUnit"));
+                return 0;
+        }
+        r = bus_decode_unit(m, &i);
+        if (r < 0) {
+                fprintf(stderr, "supctl: Failed to parse the reply of GetUnit: %s\n", strerror(-r));
+                job_finish(ctx->jobs, j, EXIT_FAILED);
+                return 0;
+        }
+
+        /* Every signal sent before this reply has been seen: what is still under way shows up as
+         * signals to come. */
+        if (job_is_waiting(&i)) {
+                if (streq(i.active_state, "starting") || streq(i.active_state, "running"))
+                        j->seen_start = true;
+                if (streq(i.active_state, "running") && !j->wait)
+                        job_finish(ctx->jobs, j, EXIT_OK);
+                return 0;
+        }
+        if (j->wait)
+                job_finish(ctx->jobs, j, EXIT_OK);
+        else
+                job_fail(ctx->jobs, j, streq(i.result, "success") ? i.active_state : i.result);
+        return 0;
+}
+
+/* The unit stopped while a start was expected. For good, or on the way, e.g. stopped and started
+ * again with a dependency that is restarting, or the stop half of a restart? Ask supd whether a
+ * start is still queued; its answer comes after every signal sent before it. */
+static void job_check(struct jobs *js, struct job *j) {
+        int r;
+
+        r = sd_bus_call_method_async(js->bus, NULL, SUP_BUS_DESTINATION, SUP_BUS_PATH, SUP_BUS_INTERFACE, "GetUnit",
+                                     on_check, &js->ctxs[j - js->jobs], "s", j->name);
+        if (r < 0) {
+                fprintf(stderr, "supctl: Failed to send GetUnit for %s: %s\n", j->name, strerror(-r));
+                job_finish(js, j, EXIT_FAILED);
+        }
+}
+
 /* One observation of the unit's state, from a signal (a change since the request was sent) or
  * from the method reply (the state right after the request; it may still be the old one, e.g. a
  * "failed" unit whose start waits for its dependencies, so it never ends a job by itself unless
  * it is already the goal). */
 static void job_observe(struct jobs *js, struct job *j, const char *state, const char *result, bool from_signal) {
         bool running = streq(state, "running"), starting = streq(state, "starting"),
-             restarting = streq(state, "restarting"), inactive = streq(state, "inactive"),
-             failed = streq(state, "failed");
+             stopping = streq(state, "stopping"), restarting = streq(state, "restarting"),
+             inactive = streq(state, "inactive"), failed = streq(state, "failed");
 
         if (j->done)
                 return;
@@ -84,15 +150,15 @@ static void job_observe(struct jobs *js, struct job *j, const char *state, const
         if (j->wait) {
                 /* Until the unit stops after having run. A failure before it ever ran (a
                  * dependency, a set-up step) ends it too. */
-                if (starting || running || restarting) {
+                if (starting || running || restarting)
                         j->seen_start = true;
-                        return;
-                }
-                if (streq(state, "stopping")) {
+                else if (stopping)
                         j->seen_stop = true;
+                else if (!from_signal)
                         return;
-                }
-                if (from_signal && ((inactive && j->seen_start) || (failed && (j->seen_start || !j->seen_stop))))
+                else if (inactive || (failed && j->seen_stop && !j->seen_start))
+                        job_check(js, j);
+                else if (failed)
                         job_finish(js, j, EXIT_OK); /* the unit's status is fetched afterwards */
                 return;
         }
@@ -101,12 +167,11 @@ static void job_observe(struct jobs *js, struct job *j, const char *state, const
                 j->seen_start = true;
                 return;
         }
-        if (streq(state, "stopping")) {
-                /* supd queues the start until the stop is over (and a restart is exactly that) */
+        if (stopping) {
+                /* supd queues a start until the stop is over (and a restart is exactly that) */
                 j->seen_stop = true;
                 return;
         }
-
         if (running) {
                 /* A restart is done by a start after the stop: a reply of "running" alone may be the
                  * unit before the stop. */
@@ -114,19 +179,18 @@ static void job_observe(struct jobs *js, struct job *j, const char *state, const
                         job_finish(js, j, EXIT_OK);
                 return;
         }
-
         if (!from_signal)
                 return;
 
-        /* A stop that was under way ends first, in inactive or failed, before the start; a
-         * restart goes through inactive between its stop and its start. */
-        if (!j->seen_start && ((j->seen_stop && (inactive || failed)) || (inactive && j->type == JOB_RESTART)))
-                return;
         /* A unit that was waiting out a restart delay may say so again before it starts. */
         if (restarting && !j->seen_start)
                 return;
-
-        if (failed || inactive || restarting)
+        /* Stopped, or failed while a stop was under way: is the start still to come? */
+        if (inactive || (failed && j->seen_stop && !j->seen_start)) {
+                job_check(js, j);
+                return;
+        }
+        if (failed || restarting)
                 job_fail(js, j, streq(result, "success") ? state : result);
 }
 
@@ -144,11 +208,6 @@ static int on_unit_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         job_observe(js, &js->jobs[i], state, result, true);
         return 0;
 }
-
-struct reply_ctx {
-        struct jobs *jobs;
-        struct job *job;
-};
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         struct reply_ctx *ctx = userdata;
@@ -249,11 +308,16 @@ static int run_jobs(enum job_type type, int argc, char **argv) {
                 fprintf(stderr, "supctl: out of memory\n");
                 return EXIT_FAILED;
         }
-        js = (struct jobs) { .jobs = jobs, .n = (size_t) argc - 1, .n_pending = (size_t) argc - 1 };
-
         r = bus_connect(&bus);
         if (r != 0)
                 return r;
+        js = (struct jobs) {
+                .bus = bus,
+                .jobs = jobs,
+                .ctxs = ctxs,
+                .n = (size_t) argc - 1,
+                .n_pending = (size_t) argc - 1,
+        };
 
         /* Before any request: signals caused by the first one may arrive before its reply. On a
          * peer-to-peer connection the match is local, supd sends UnitChanged to everyone. */

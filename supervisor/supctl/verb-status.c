@@ -49,6 +49,8 @@ static int print_json(const struct unit_info *i) {
         json_object_object_add(o, "exit_status", exited ? json_object_new_int(i->exit_status) : NULL);
         json_object_object_add(o, "status_text", json_string_or_null(i->status_text));
         json_object_object_add(o, "setup_error", json_string_or_null(i->setup_error));
+        json_object_object_add(o, "start_queued", json_object_new_boolean(i->start_queued));
+        json_object_object_add(o, "stop_queued", json_object_new_boolean(i->stop_queued));
         STRV_FOREACH(l, i->log_tail)
                 json_object_array_add(tail, json_object_new_string(*l));
         json_object_object_add(o, "log_tail", tail);
@@ -116,6 +118,8 @@ static void print_text(const struct unit_info *i) {
         print_last_exit(i);
         if (!str_empty(i->status_text))
                 printf("     Status: \"%s\"\n", i->status_text);
+        if (i->start_queued || i->stop_queued)
+                printf("     Queued: %s\n", i->stop_queued ? "stop" : "start");
         if (!str_empty(i->setup_error))
                 printf("      Setup: %s%s%s\n", streq(i->result, "setup") ? ansi_red() : "", i->setup_error,
                        streq(i->result, "setup") ? ansi_normal() : "");
