@@ -39,7 +39,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 #ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT           47
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 #ifndef ST_NOSYMFOLLOW
@@ -54,7 +54,8 @@
 
 /* ---- reporting ------------------------------------------------------------------------------- */
 
-_noreturn_ static void child_fail(const struct launch_ctx *ctx, enum launch_step step, int index, int error) {
+_noreturn_ static void child_fail(const struct launch_ctx *ctx, enum launch_step step, int index,
+                                  int error) {
         struct launch_report m = {
                 .step = (int32_t) step,
                 .index = index,
@@ -140,7 +141,7 @@ static int openat_in_root(int rootfd, const char *path, int flags) {
 enum {
         ROOT_OPEN_EXISTING = 0,
         ROOT_OPEN_DIRECTORY = S_IFDIR, /* create missing components as directories */
-        ROOT_OPEN_FILE = S_IFREG,      /* ... and the last one as an empty file */
+        ROOT_OPEN_FILE = S_IFREG, /* ... and the last one as an empty file */
 };
 
 /* openat_in_root(), creating what is missing (mkdir -p, or an empty file as the last component
@@ -176,7 +177,8 @@ static int root_open(int rootfd, const char *path, int create) {
                         int r;
 
                         if (last && create == ROOT_OPEN_FILE) {
-                                r = openat(dir, s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                                r = openat(dir, s,
+                                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
                                            0644);
                                 if (r >= 0)
                                         r = close(r);
@@ -247,7 +249,8 @@ static int remount_ro_fd(int fd) {
 
         if (fstatfs(fd, &sf) < 0)
                 return child_errno();
-        return mount_fd(NULL, fd, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | ms_flags_from_statfs(sf.f_flags), NULL);
+        return mount_fd(NULL, fd, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | ms_flags_from_statfs(sf.f_flags),
+                        NULL);
 }
 
 static bool str_to_u32(const char *s, size_t n, uint32_t *ret) {
@@ -405,10 +408,8 @@ static void step_sys(const struct launch_ctx *ctx, int rootfd) {
 }
 
 const char *const launch_dev_entries[_LAUNCH_DEV_MAX] = {
-        "/dev",
-        "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
-        "/dev/pts", "/dev/ptmx", "/dev/shm",
-        "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr",
+        "/dev",     "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
+        "/dev/pts", "/dev/ptmx", "/dev/shm",  "/dev/fd",   "/dev/stdin",  "/dev/stdout",  "/dev/stderr",
 };
 
 const char *const launch_dev_link_targets[_LAUNCH_DEV_MAX] = {
@@ -442,7 +443,8 @@ static void step_dev(const struct launch_ctx *ctx, int rootfd) {
                 const char *host = launch_dev_entries[i];
                 _cleanup_close_ int fd = -EBADF;
 
-                r = openat(devfd, host + STRLEN("/dev/"), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+                r = openat(devfd, host + STRLEN("/dev/"),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
                 if (r < 0)
                         child_fail(ctx, LAUNCH_STEP_DEV, i, child_errno());
                 (void) close(r);
@@ -481,8 +483,8 @@ static void step_dev(const struct launch_ctx *ctx, int rootfd) {
         }
 
         for (int i = 0; i < _LAUNCH_DEV_MAX; i++)
-                if (launch_dev_link_targets[i] &&
-                    symlinkat(launch_dev_link_targets[i], devfd, launch_dev_entries[i] + STRLEN("/dev/")) < 0)
+                if (launch_dev_link_targets[i] && symlinkat(launch_dev_link_targets[i], devfd,
+                                                            launch_dev_entries[i] + STRLEN("/dev/")) < 0)
                         child_fail(ctx, LAUNCH_STEP_DEV, i, child_errno());
 }
 
@@ -500,7 +502,8 @@ static void step_binds(const struct launch_ctx *ctx, int rootfd) {
                 if (stat(b->source, &st) < 0)
                         child_fail(ctx, LAUNCH_STEP_BIND, (int) i, child_errno());
 
-                fd = root_open(rootfd, b->target, S_ISDIR(st.st_mode) ? ROOT_OPEN_DIRECTORY : ROOT_OPEN_FILE);
+                fd = root_open(rootfd, b->target,
+                               S_ISDIR(st.st_mode) ? ROOT_OPEN_DIRECTORY : ROOT_OPEN_FILE);
                 if (fd < 0)
                         child_fail(ctx, LAUNCH_STEP_BIND, (int) i, fd);
                 r = mount_fd(b->source, fd, NULL, MS_BIND | MS_REC, NULL);
@@ -765,8 +768,8 @@ static size_t split_fields(char *line, char **fields, size_t n) {
 struct user_lookup {
         uid_t uid;
         gid_t gid;
-        bool have_gid;      /* from the passwd entry */
-        char name[256];     /* the user's name, for supplementary groups; "" if unknown */
+        bool have_gid; /* from the passwd entry */
+        char name[256]; /* the user's name, for supplementary groups; "" if unknown */
         gid_t groups[64];
         size_t n_groups;
 };

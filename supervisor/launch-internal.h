@@ -106,7 +106,7 @@ struct launch_ctx {
         /* #3: the new root R. NULL: no RootFS=, the host's / stays the root (no pivot). */
         const char *root;
         char *root_alloc;        /* backs root for overlays: UNIT_DIR/root */
-        char *upper_dir;         /* ephemeral: UNIT_DIR/upper, in the child's tmpfs; persistent: OVERLAY_DIR/upper */
+        char *upper_dir;         /* ephemeral: UNIT_DIR/upper (child tmpfs); persistent: OVERLAY_DIR/upper */
         char *work_dir;          /* the same with work/ */
         char *overlay_options;   /* NULL: Overlay=none */
 

@@ -150,20 +150,22 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                 break;
         case LAUNCH_STEP_DEV:
                 r = asprintf(&s, "set up %s: %s",
-                             e->index >= 0 && e->index < _LAUNCH_DEV_MAX ? launch_dev_entries[e->index] : "/dev",
+                             e->index >= 0 && e->index < _LAUNCH_DEV_MAX ? launch_dev_entries[e->index]
+                                                                         : "/dev",
                              err);
                 break;
         case LAUNCH_STEP_BIND:
                 if (e->index >= 0 && (size_t) e->index < c->n_binds)
                         r = asprintf(&s, "bind mount %s on %s%s: %s", c->binds[e->index].source,
-                                     c->binds[e->index].target, c->binds[e->index].read_only ? " read-only" : "",
-                                     err);
+                                     c->binds[e->index].target,
+                                     c->binds[e->index].read_only ? " read-only" : "", err);
                 else
                         r = asprintf(&s, "bind mount: %s", err);
                 break;
         case LAUNCH_STEP_TMPFS:
                 r = asprintf(&s, "tmpfs on %s: %s",
-                             e->index >= 0 && (size_t) e->index < c->n_tmpfs ? c->tmpfs[e->index].path : "?", err);
+                             e->index >= 0 && (size_t) e->index < c->n_tmpfs ? c->tmpfs[e->index].path : "?",
+                             err);
                 break;
         case LAUNCH_STEP_DNS:
                 r = asprintf(&s, "write /etc/resolv.conf: %s", err);
@@ -178,7 +180,8 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                 r = asprintf(&s, "set hostname \"%s\": %s", strempty(c->hostname), err);
                 break;
         case LAUNCH_STEP_INIT:
-                r = asprintf(&s, "%s: %s", e->index == LAUNCH_INIT_FORK ? "init: fork" : "init: set up", err);
+                r = asprintf(&s, "%s: %s", e->index == LAUNCH_INIT_FORK ? "init: fork" : "init: set up",
+                             err);
                 break;
         case LAUNCH_STEP_USER: {
                 bool group = e->index == LAUNCH_USER_GROUP;
@@ -202,8 +205,9 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                         r = asprintf(&s, "set group %s: %s", c->group ?: c->user ?: "0", err);
                 else
                         r = asprintf(&s, "%s: %s",
-                                     e->index >= 0 && e->index < _LAUNCH_CAPS_MAX ? launch_caps_table[e->index]
-                                                                                  : "set capabilities",
+                                     e->index >= 0 && e->index < _LAUNCH_CAPS_MAX
+                                             ? launch_caps_table[e->index]
+                                             : "set capabilities",
                                      err);
                 break;
         case LAUNCH_STEP_NO_NEW_PRIVS:
@@ -269,7 +273,8 @@ static int read_cap_last(void) {
 }
 
 /* Environment= then extra_env; an extra variable replaces one of the same name. */
-static int build_env(const struct unit_config *c, char *const *extra, char ***ret_envp, const char **ret_path) {
+static int build_env(const struct unit_config *c, char *const *extra, char ***ret_envp,
+                     const char **ret_path) {
         size_t n = 0;
         char **envp;
 
@@ -391,7 +396,8 @@ static int launch_prepare(const struct launch_request *r, struct launch_ctx *ctx
                 }
 
                 /* gid=5 (tty) only where group 5 exists: not in a user namespace that lacks it. */
-                bool tty_gid = !ctx->userns || (r->uid_map.inside <= 5 && 5 - r->uid_map.inside < r->uid_map.count);
+                bool tty_gid =
+                        !ctx->userns || (r->uid_map.inside <= 5 && 5 - r->uid_map.inside < r->uid_map.count);
                 ctx->devpts_options = strdup(tty_gid ? "newinstance,ptmxmode=0666,mode=620,gid=5"
                                                      : "newinstance,ptmxmode=0666,mode=620");
                 if (!ctx->devpts_options)
@@ -544,7 +550,8 @@ static int write_id_map(pid_t pid, const char *file, const struct id_map *m) {
         int l;
 
         (void) snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
-        l = snprintf(line, sizeof(line), "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m->inside, m->outside, m->count);
+        l = snprintf(line, sizeof(line), "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m->inside, m->outside,
+                     m->count);
 
         fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -584,8 +591,8 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         pid_t pid;
         int k;
 
-        if (!r || !r->config || !r->config->exec || !r->config->exec[0] || r->stdout_fd < 0 || r->stderr_fd < 0 ||
-            !ret || !ret_error)
+        if (!r || !r->config || !r->config->exec || !r->config->exec[0] || r->stdout_fd < 0 ||
+            r->stderr_fd < 0 || !ret || !ret_error)
                 return -EINVAL;
 
         k = launch_prepare(r, &ctx);

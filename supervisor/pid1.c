@@ -18,6 +18,8 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -306,12 +308,39 @@ static int kmsg_unlimit(void) {
         return 0;
 }
 
+/* Booted straight from an initramfs, "/" is the rootfs mount, which has no parent: pivot_root(2)
+ * refuses it, so no container could ever pivot. Do once what switch_root does, without copying:
+ * bind the root onto a directory of itself, move that mount over "/" and enter it. Every process
+ * supd starts inherits a root that pivot_root accepts. */
+static int leave_rootfs(void) {
+        struct statfs sfs;
+
+        if (statfs("/", &sfs) < 0)
+                return -errno;
+        if (sfs.f_type != RAMFS_MAGIC && sfs.f_type != TMPFS_MAGIC)
+                return 0;
+        if (mkdir("/.sup-root", 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (mount("/", "/.sup-root", NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -errno;
+        if (chdir("/.sup-root") < 0)
+                return -errno;
+        if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+                return -errno;
+        if (chroot(".") < 0) /* the one chroot: PID 1 entering its own root, as switch_root does */
+                return -errno;
+        return chdir("/") < 0 ? -errno : 0;
+}
+
 int pid1_setup(pid1_step_failed_t on_failure, void *userdata) {
         struct setup_state s = {
                 .on_failure = on_failure,
                 .userdata = userdata,
                 .first_error = 0,
         };
+
+        /* First: the mounts below then land in the new root. */
+        step_result(&s, "leave the initramfs root", leave_rootfs());
 
         for (size_t i = 0; i < ELEMENTSOF(mount_table); i++)
                 mount_one(&s, mount_table + i);

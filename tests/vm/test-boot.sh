@@ -28,6 +28,24 @@ skip() {
 }
 
 supd=${1:-${SUPD:-}}
+shift || true
+# A scenario after SUPD: --units DIR, --extra DIR:DEST (given to build-initramfs.sh), and more
+# run-vm.sh steps (--expect RE, --reject RE, --sendkey KEYS, --expect-exit) after supd is ready.
+initramfs_args=()
+rootfs_payload=
+rootfs_dest=
+extras=()
+more_steps=()
+while [[ $# -gt 0 ]]; do
+        case $1 in
+        --units) initramfs_args+=(--units "$2"); shift 2 ;;
+        --extra) extras+=("$2"); shift 2 ;;
+        --rootfs) rootfs_payload=${2%%:*}; rootfs_dest=${2#*:}; shift 2 ;;
+        --expect | --reject | --sendkey) more_steps+=("$1" "$2"); shift 2 ;;
+        --expect-exit) more_steps+=("$1"); shift ;;
+        *) echo "Bail out! unknown argument '$1'"; exit 2 ;;
+        esac
+done
 if [[ -z $supd ]]; then
         echo "Bail out! usage: ${0##*/} SUPD (or \$SUPD)"
         exit 2
@@ -79,7 +97,19 @@ trap 'rm -rf -- "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if ! out=$("$here/build-initramfs.sh" "${modules[@]}" "$tmp/initrd.cpio.gz" "$supd" 2>&1); then
+# --rootfs PAYLOAD:DEST: the busybox test rootfs with that payload, placed at DEST in the image.
+if [[ -n $rootfs_payload ]]; then
+        if ! out=$("$here/../rootfs/build-rootfs.sh" "$tmp/rootfs" "$rootfs_payload" 2>&1); then
+                echo "1..1"
+                echo "not ok 1 - build the test rootfs"
+                comment "$out"
+                exit 1
+        fi
+        extras+=("$tmp/rootfs:$rootfs_dest")
+fi
+
+if ! out=$("$here/build-initramfs.sh" "${modules[@]}" "${initramfs_args[@]}" "$tmp/initrd.cpio.gz" "$supd" \
+        "${extras[@]}" 2>&1); then
         echo "1..1"
         echo "not ok 1 - build the initramfs"
         comment "$out"
@@ -99,5 +129,6 @@ status=0
         --expect 'supd: running as PID 1' \
         --expect 'supd: system set up' \
         --expect 'supd: ready' \
+        "${more_steps[@]}" \
         "$kernel" "$tmp/initrd.cpio.gz" || status=$?
 exit "$status"
