@@ -795,6 +795,10 @@ int manager_start_unit(struct manager *m, struct unit *u, const char **ret_messa
         int r = unit_check_startable(m, u, ret_message);
         if (r < 0)
                 return r;
+        if (u->state == UNIT_FAILED && u->result == UNIT_RESULT_START_LIMIT) {
+                *ret_message = "start limit hit; clear it with reset-failed";
+                return -EBUSY;
+        }
         if (unit_is_active(u) && u->state != UNIT_STOPPING)
                 return 0;
         if (u->state == UNIT_RESTARTING) {

@@ -36,8 +36,10 @@ static int print_json(const struct unit_info *i) {
         json_object_object_add(o, "description", json_object_new_string(i->description));
         json_object_object_add(o, "fragment_path", json_string_or_null(i->fragment_path));
         json_object_object_add(o, "load_state", json_object_new_string(i->load_state));
+        json_object_object_add(o, "load", json_object_new_string(i->load_state)); /* as in list */
         json_object_object_add(o, "load_error", json_string_or_null(i->load_error));
         json_object_object_add(o, "active_state", json_object_new_string(i->active_state));
+        json_object_object_add(o, "active", json_object_new_string(i->active_state)); /* as in list */
         json_object_object_add(o, "result", json_object_new_string(i->result));
         json_object_object_add(o, "main_pid", json_uint_or_null(i->main_pid));
         json_object_object_add(o, "restarts", json_object_new_uint64(i->restarts));
