@@ -14,6 +14,7 @@
  * See README.md in this folder for how each operation maps onto the three layouts. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -214,3 +215,64 @@ char *const *cg_unit_dirs(const struct cg_unit *u);
  * Returns: 0 or -errno.
  */
 int cg_unit_procs(struct cg_unit *u, pid_t **ret, size_t *ret_n);
+
+/* ---- limits, accounting, freezer, OOM (the cgroupd issue) ------------------------------------ */
+
+/* The [Resources] of a unit, as units/ parsed them. "Not set" values leave the kernel default. */
+struct cg_limits {
+        uint64_t memory_max;          /* bytes; UINT64_MAX: not set */
+        uint64_t memory_high;         /* bytes; UINT64_MAX: not set */
+        unsigned cpu_quota_permyriad; /* 2000 = 20% of one CPU; 0: not set */
+        uint32_t cpu_weight;          /* 1-10000; 0: not set */
+        const char *allowed_cpus;     /* normalized list "0-1,3"; NULL: not set */
+        uint64_t tasks_max;           /* UINT64_MAX: not set */
+        uint32_t io_weight;           /* 1-10000; 0: not set */
+};
+
+/* Something the host cannot honour exactly, said once to the caller (who logs it). */
+typedef void (*cg_warn_t)(void *userdata, const char *key, const char *message);
+
+/**
+ * cg_unit_set_limits() - write every set limit to the unit's group, before the child runs
+ *
+ * The mapping to v2 and v1 files is the table in cgroupd/README.md. A key the host cannot honour
+ * at all fails with -EOPNOTSUPP and *ret_key names it; one honoured approximately is applied and
+ * reported through @warn.
+ *
+ * Returns: 0 or -errno (*ret_key: the key that failed, a static string).
+ */
+int cg_unit_set_limits(struct cg_unit *u, const struct cg_limits *l, cg_warn_t warn, void *userdata,
+                       const char **ret_key);
+
+/* Accounting; a field the host does not provide is UINT64_MAX. */
+struct cg_stats {
+        uint64_t cpu_usage_nsec;
+        uint64_t memory_current;
+        uint64_t memory_peak;
+        uint64_t tasks;
+        uint64_t oom_kills;
+};
+
+int cg_unit_stats(struct cg_unit *u, struct cg_stats *ret);
+
+/**
+ * cg_unit_freeze() - freeze (true) or thaw (false) every process of the unit
+ *
+ * v2 (and the v2 tree of a hybrid host): cgroup.freeze; v1: the freezer hierarchy. Returns once
+ * the request is written; cg_unit_is_frozen() tells when the kernel is done.
+ */
+int cg_unit_freeze(struct cg_unit *u, bool freeze);
+int cg_unit_is_frozen(struct cg_unit *u); /* 1, 0, or -errno */
+
+/**
+ * cg_unit_oom_fd() - an fd that becomes readable when the OOM-kill count of the unit may have
+ * changed (v2: inotify on memory.events; v1: an eventfd registered through
+ * cgroup.event_control for memory.oom_control). Non-blocking, CLOEXEC; drain it with
+ * cg_unit_oom_drain(). -EOPNOTSUPP without a memory controller.
+ */
+int cg_unit_oom_fd(struct cg_unit *u);
+void cg_unit_oom_drain(struct cg_unit *u, int fd);
+
+/* The number of OOM kills in the unit so far (memory.events oom_kill; v1: memory.oom_control
+ * oom_kill, or failcnt where that is missing). */
+int cg_unit_oom_kills(struct cg_unit *u, uint64_t *ret);

@@ -47,6 +47,8 @@ struct manager {
 
         manager_unit_changed_t changed_cb;
         void *changed_userdata;
+        manager_shutdown_request_t shutdown_request_cb;
+        void *shutdown_request_userdata;
 
         ev_idle gc;
 
@@ -832,6 +834,78 @@ int manager_restart_unit(struct manager *m, struct unit *u, const char **ret_mes
                 return 0;
         }
         return manager_start_unit(m, u, ret_message);
+}
+
+int manager_kill_unit(struct manager *m, struct unit *u, int sig, bool all, const char **ret_message) {
+        if (all) {
+                if (!u->cgroup) {
+                        *ret_message = "the unit has no processes";
+                        return -ESRCH;
+                }
+                int r = cg_unit_kill(u->cgroup, sig);
+                if (r < 0) {
+                        *ret_message = "could not signal the unit's cgroup";
+                        return r;
+                }
+                if (r == 0) {
+                        *ret_message = "the unit has no processes";
+                        return -ESRCH;
+                }
+                return 0;
+        }
+        if (u->pidfd < 0 || u->main_exited) {
+                *ret_message = "the unit has no main process";
+                return -ESRCH;
+        }
+        if (syscall(SYS_pidfd_send_signal, u->pidfd, sig, NULL, 0) < 0) {
+                *ret_message = "could not signal the main process";
+                return -errno;
+        }
+        return 0;
+}
+
+int manager_reset_failed(struct manager *m, struct unit *u, const char **ret_message) {
+        u->n_start_times = 0;
+        u->n_failures = 0;
+        u->n_restarts = 0;
+        if (u->state != UNIT_FAILED)
+                return 0; /* as systemctl: resetting a unit that is not failed clears its counters only */
+        unit_set_state(u, UNIT_EV_RESET, UNIT_RESULT_SUCCESS);
+        return 0;
+}
+
+int manager_freeze_unit(struct manager *m, struct unit *u, bool freeze, const char **ret_message) {
+        if (!u->cgroup || !unit_is_active(u)) {
+                *ret_message = "the unit is not running";
+                return -EBUSY;
+        }
+        *ret_message = "the freezer comes with the cgroupd work";
+        return -EOPNOTSUPP;
+}
+
+int manager_unit_stats(struct manager *m, struct unit *u, struct cg_stats *ret, const char **ret_message) {
+        if (!u->cgroup) {
+                *ret_message = "the unit is not running";
+                return -EBUSY;
+        }
+        *ret_message = "accounting comes with the cgroupd work";
+        return -EOPNOTSUPP;
+}
+
+void manager_set_shutdown_request(struct manager *m, manager_shutdown_request_t cb, void *userdata) {
+        m->shutdown_request_cb = cb;
+        m->shutdown_request_userdata = userdata;
+}
+
+int manager_request_shutdown(struct manager *m, enum manager_shutdown how, const char **ret_message) {
+        if (!m->shutdown_request_cb) {
+                *ret_message = "not supported";
+                return -EOPNOTSUPP;
+        }
+        int r = m->shutdown_request_cb(m->shutdown_request_userdata, how);
+        if (r == -EOPNOTSUPP)
+                *ret_message = "supd is not PID 1: stop it with SIGTERM instead";
+        return r;
 }
 
 /* ---- reaping --------------------------------------------------------------------------------------- */

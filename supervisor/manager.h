@@ -112,6 +112,13 @@ struct unit {
         bool removed;                    /* the unit file is gone: stop, then forget */
 };
 
+enum manager_shutdown {
+        MANAGER_RUNNING,
+        MANAGER_EXIT,
+        MANAGER_POWEROFF,
+        MANAGER_REBOOT,
+};
+
 struct manager_options {
         const char *units_dir;
         const char *runtime_dir;
@@ -144,6 +151,24 @@ int manager_start_unit(struct manager *m, struct unit *u, const char **ret_messa
 int manager_stop_unit(struct manager *m, struct unit *u, const char **ret_message);
 int manager_restart_unit(struct manager *m, struct unit *u, const char **ret_message);
 
+/* Signal the main process (@all false) or every process of the unit's cgroup (@all true).
+ * -ESRCH when the unit has no process. */
+int manager_kill_unit(struct manager *m, struct unit *u, int sig, bool all, const char **ret_message);
+
+/* Clears failed (back to inactive) and the start-limit history. -EBUSY unless failed. */
+int manager_reset_failed(struct manager *m, struct unit *u, const char **ret_message);
+
+/* The cgroup freezer. -EBUSY when the unit has no running cgroup. */
+int manager_freeze_unit(struct manager *m, struct unit *u, bool freeze, const char **ret_message);
+
+/* Accounting of the unit's cgroup (see struct cg_stats). -EBUSY when the unit is not running. */
+int manager_unit_stats(struct manager *m, struct unit *u, struct cg_stats *ret, const char **ret_message);
+
+/* PowerOff/Reboot from the bus: supd's main installs what happens (only as PID 1). */
+typedef int (*manager_shutdown_request_t)(void *userdata, enum manager_shutdown how);
+void manager_set_shutdown_request(struct manager *m, manager_shutdown_request_t cb, void *userdata);
+int manager_request_shutdown(struct manager *m, enum manager_shutdown how, const char **ret_message);
+
 /**
  * manager_reload() - re-read the units directory and apply the difference: start added units
  * (AutoStart=yes), stop removed ones, restart changed running ones, leave unchanged ones alone.
@@ -156,13 +181,6 @@ int manager_reload(struct manager *m);
 
 /* Child processes: called on SIGCHLD; reaps every child that is not a unit's main process. */
 void manager_reap(struct manager *m);
-
-enum manager_shutdown {
-        MANAGER_RUNNING,
-        MANAGER_EXIT,
-        MANAGER_POWEROFF,
-        MANAGER_REBOOT,
-};
 
 /* Stops every unit in reverse dependency order; when all are down, calls the done callback. */
 void manager_shutdown(struct manager *m, enum manager_shutdown how, void (*done)(void *userdata), void *userdata);

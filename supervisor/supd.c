@@ -202,6 +202,18 @@ static void signal_cb(struct ev_loop *loop, ev_io *w, int revents) {
                 }
 }
 
+/* PowerOff and Reboot from the bus. Only PID 1 powers the machine off; a daemon refuses, so that a
+ * stray "supctl poweroff" on a workstation does not stop every container. */
+static int shutdown_request(void *userdata, enum manager_shutdown how) {
+        struct supd *s = userdata;
+
+        if (!is_pid1)
+                return -EOPNOTSUPP;
+        log_info("%s requested over the bus.", how == MANAGER_REBOOT ? "Reboot" : "Power-off");
+        begin_shutdown(s, how);
+        return 0;
+}
+
 static int setup_signals(struct supd *s) {
         sigset_t mask;
 
@@ -311,6 +323,7 @@ int main(int argc, char **argv) {
                 goto fatal;
         }
         manager_set_unit_changed(s.manager, bus_on_unit_changed, s.bus);
+        manager_set_shutdown_request(s.manager, shutdown_request, &s);
 
         r = manager_startup(s.manager);
         if (r < 0)
