@@ -84,6 +84,9 @@ struct unit {
         int exit_code;   /* si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 when none yet */
         int exit_status; /* exit status or signal number */
         char *status_text; /* STATUS= (notify), else NULL */
+        int notify_fd;     /* Type=notify: the unit's datagram socket */
+        ev_io notify_watch;
+        const char *attach_step; /* what the parent was doing between clone and go, for errors */
         char *setup_error; /* the last "setup" message, for status */
 
         struct cg_unit *cgroup;
