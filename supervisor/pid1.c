@@ -308,6 +308,12 @@ static int kmsg_unlimit(void) {
         return 0;
 }
 
+/* The initial pid namespace has a fixed inode number (PROC_PID_INIT_INO). */
+static bool in_initial_pid_namespace(void) {
+        struct stat st;
+        return stat("/proc/self/ns/pid", &st) < 0 || st.st_ino == 0xEFFFFFFCU;
+}
+
 /* Booted straight from an initramfs, "/" is the rootfs mount, which has no parent: pivot_root(2)
  * refuses it, so no container could ever pivot. Do once what switch_root does, without copying:
  * bind the root onto a directory of itself, move that mount over "/" and enter it. Every process
@@ -360,7 +366,8 @@ int pid1_setup(pid1_step_failed_t on_failure, void *userdata) {
         setup_loopback(&s);
 
         /* Ctrl-Alt-Del then sends SIGINT to PID 1, which SPEC §1 turns into an orderly reboot. */
-        step_result(&s, "disable Ctrl-Alt-Del", reboot(RB_DISABLE_CAD) < 0 ? -errno : 0);
+        if (in_initial_pid_namespace())
+                step_result(&s, "disable Ctrl-Alt-Del", reboot(RB_DISABLE_CAD) < 0 ? -errno : 0);
 
         return s.first_error;
 }
@@ -570,11 +577,15 @@ _Noreturn void pid1_final(int how) {
         }
 
         sync();
-        final_log(LOG_INFO, "Unmounting file systems.");
-        umount_all();
-        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
-                final_log(LOG_WARNING, "Failed to remount / read-only: %m");
-        sync();
+        /* PID 1 of a container's pid namespace shares its file systems with the host: a remount of
+         * "/" read-only would hit the host's root. There reboot() only ends the namespace. */
+        if (in_initial_pid_namespace()) {
+                final_log(LOG_INFO, "Unmounting file systems.");
+                umount_all();
+                if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                        final_log(LOG_WARNING, "Failed to remount / read-only: %m");
+                sync();
+        }
 
         final_log(LOG_INFO, "Going to %s.", verb);
         (void) reboot(how);

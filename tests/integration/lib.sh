@@ -481,7 +481,7 @@ setup_env() {
 _start_watchdog() {
         local test_pid=$$
         (
-                trap 'kill "$s" 2>/dev/null; exit 0' TERM
+                trap 'kill "$s" 2>/dev/null; wait "$s"; exit 0' TERM
                 sleep "$SUP_TEST_DEADLINE" &
                 s=$!
                 wait "$s" && kill -TERM "$test_pid"
@@ -604,6 +604,37 @@ stop_supd() {
         SUPD_PID=
         SUPD_IS_PID1=0
         echo "=== supd $pid stopped (SIG$sig), status $SUPD_EXIT ===" >>"$SUPD_LOG"
+}
+
+# supd's open fds, one "FD -> TARGET" per line (to compare before and after runs of units).
+supd_fds() {
+        local fd
+        for fd in /proc/"$SUPD_PID"/fd/*; do
+                echo "${fd##*/} -> $(readlink "$fd" 2>/dev/null)"
+        done | sort -n
+}
+
+_supd_fds_steady() {
+        local a
+        a=$(supd_fds)
+        sleep 0.2
+        [[ $(supd_fds) == "$a" ]]
+}
+
+# supd's fds once they stop changing (a bus connection of a supctl that just exited is closed).
+supd_fds_settled() {
+        wait_until 2 _supd_fds_steady
+        supd_fds
+}
+
+_supd_fds_are() {
+        [[ $(supd_fds) == "$1" ]]
+}
+
+# supd_fds_is BEFORE NAME: supd's fds are back to BEFORE (a closing bus connection gets 2 s to go).
+supd_fds_is() {
+        wait_until 2 _supd_fds_are "$1"
+        is "$(supd_fds)" "$1" "$2"
 }
 
 # SIGKILL supd, the way a crash would end it; its units are left behind.

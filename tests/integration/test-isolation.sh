@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # A container with RootFS= gets its own root, hostname, pid/mnt/ipc/uts/net/cgroup namespaces and only
-# fds 0-2; with Init=yes (the default) the payload is PID 2 under the container's init, with Init=no
-# it is PID 1 itself.
+# fds 0-2, and cannot reach supd's executable; with Init=yes (the default) the payload is PID 2 under the
+# container's init, with Init=no it is PID 1 itself.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +29,17 @@ unit iso-hostpath <<EOF
 AutoStart=no
 [Container]
 Exec=/bin/payload cat $TMP/marker
+RootFS=$ROOTFS
+[Service]
+Restart=no
+EOF
+
+# SPEC §7: the container's init is a supd process that never exec'd; its binary must stay out of reach.
+unit iso-exe <<EOF
+[Unit]
+AutoStart=no
+[Container]
+Exec=/bin/payload cat /proc/1/exe
 RootFS=$ROOTFS
 [Service]
 Restart=no
@@ -75,6 +86,11 @@ is $? 1 "iso-hostpath: reading a host path inside fails"
 wait_log iso-hostpath "stdout errno=" 1 5
 is "$(log_value iso-hostpath errno)" ENOENT "iso-hostpath: $TMP is not visible inside (ENOENT)"
 is "$(grep -c secret "$(unit_log_file iso-hostpath)")" 0 "iso-hostpath: the host file's content did not leak"
+
+sc start --wait iso-exe
+is $? 1 "iso-exe: reading /proc/1/exe (the container's init) fails"
+wait_log iso-exe "stdout errno=" 1 5
+like "$(log_value iso-exe errno)" '^(EACCES|EPERM|ENOENT)$' "iso-exe: supd's executable is out of reach"
 
 check_leaks
 done_testing

@@ -35,6 +35,7 @@ StartLimitIntervalSec=10s
 EOF
 
 start_supd
+fds_before=$(supd_fds_settled)
 
 # ---- backoff
 sc start --no-block rs-backoff
@@ -77,6 +78,10 @@ like "$(cat "$(unit_log_file rs-limit)")" "supd Start limit hit" "rs-limit: the 
 is "$(lfield rs-limit restarts n_restarts)" 3 "rs-limit: supctl list --json shows 3 restarts"
 is "$(lfield rs-limit result)" start-limit "rs-limit: supctl list --json shows result start-limit"
 is "$(unit_cgroup_dir rs-limit)" "" "rs-limit: no cgroup left"
+err=$(sc start rs-limit 2>&1)
+is $? 1 "rs-limit: a new start is refused until reset-failed"
+like "$err" "start.limit" "rs-limit: supctl start says it is the start limit"
+supd_fds_is "$fds_before" "supd holds the same fds as before the units ran"
 
 check_leaks
 done_testing

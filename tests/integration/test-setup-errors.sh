@@ -40,6 +40,9 @@ RootFS=$ROOTFS
 EOF
 
 start_supd
+wait_for running good 5
+ok $? "good: running next to the broken unit"
+fds_before=$(supd_fds_settled)
 
 # check_setup_failure UNIT MESSAGE
 check_setup_failure() {
@@ -61,8 +64,7 @@ check_setup_failure() {
 check_setup_failure bad-rootfs "pivot_root into /nonexistent/rootfs: No such file or directory"
 check_setup_failure bad-exec "exec /bin/nope: No such file or directory"
 
-wait_for running good 5
-ok $? "good: running next to the broken unit"
+supd_fds_is "$fds_before" "supd holds the same fds as before the failed starts"
 is "$(uload broken)" error "broken: load state error"
 is "$(ustate broken)" inactive "broken: not started"
 like "$(sc status broken 2>&1)" 'broken.unit:[0-9]+: MemoryMax: invalid size "12Q"' \

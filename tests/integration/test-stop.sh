@@ -27,6 +27,7 @@ Namespaces=
 EOF
 
 start_supd
+fds_before=$(supd_fds_settled)
 
 # ---- TimeoutStopSec=
 sc start st-ignore
@@ -55,6 +56,7 @@ ok $? "st-dfork: stopped"
 wait_until 2 pid_gone "$gc"
 ok "$(! kill -0 "$gc" 2>/dev/null; echo $?)" "st-dfork: the grandchild is gone (killed and reaped)"
 is "$(ustate st-dfork)" inactive "st-dfork: inactive"
+supd_fds_is "$fds_before" "supd holds the same fds as before the units ran"
 
 check_leaks
 done_testing
