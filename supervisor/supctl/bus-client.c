@@ -52,8 +52,49 @@ static bool errno_is_disconnect(int r) {
         return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ESHUTDOWN || r == -ECONNREFUSED;
 }
 
-int bus_connect(sd_bus **ret) {
+static int bus_try_connect(const char *address, bool anonymous, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        (void) sd_bus_set_description(bus, "supctl");
+        r = sd_bus_set_address(bus, address);
+        if (r < 0)
+                return r;
+        if (anonymous) {
+                r = sd_bus_set_anonymous(bus, 1);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+
+        /* Finish the authentication here: an unreachable or refusing supd shows up now, with exit
+         * status 5, not as the failure of whatever is called first. */
+        for (;;) {
+                r = sd_bus_is_ready(bus);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        break;
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+int bus_connect(sd_bus **ret) {
         _cleanup_free_ char *escaped = NULL, *address = NULL;
         int r;
 
@@ -61,37 +102,11 @@ int bus_connect(sd_bus **ret) {
         if (!escaped || asprintf(&address, "unix:path=%s", escaped) < 0)
                 return unreachable(-ENOMEM);
 
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return unreachable(r);
-        (void) sd_bus_set_description(bus, "supctl");
-        r = sd_bus_set_address(bus, address);
-        if (r < 0)
-                return unreachable(r);
-        r = sd_bus_start(bus);
-        if (r < 0)
-                return unreachable(r);
-
-        /* Finish the authentication here: an unreachable or refusing supd shows up now, with exit
-         * status 5, not as the failure of whatever is called first. */
-        for (;;) {
-                r = sd_bus_is_ready(bus);
-                if (r < 0)
-                        return unreachable(r);
-                if (r > 0)
-                        break;
-                r = sd_bus_process(bus, NULL);
-                if (r < 0)
-                        return unreachable(r);
-                if (r > 0)
-                        continue;
-                r = sd_bus_wait(bus, UINT64_MAX);
-                if (r < 0)
-                        return unreachable(r);
-        }
-
-        *ret = TAKE_PTR(bus);
-        return 0;
+        r = bus_try_connect(address, false, ret);
+        /* EXTERNAL fails when supd runs in another pid namespace (it cannot see our pid). */
+        if (r == -EPERM || r == -EACCES)
+                r = bus_try_connect(address, true, ret);
+        return r < 0 ? unreachable(r) : 0;
 }
 
 int bus_log_error(const sd_bus_error *error, int r, const char *what) {
