@@ -978,7 +978,10 @@ int manager_start_unit(struct manager *m, struct unit *u, const char **ret_messa
                 /* Skip the rest of the delay. */
                 ev_timer_stop(m->loop, &u->timer);
                 u->n_restarts++;
-        }
+        } else
+                /* The start limit is about a unit that keeps failing on its own: a start someone asks
+                 * for begins a new count (a job started every second is not a crash loop). */
+                u->n_start_times = 0;
         unit_queue_start(u);
         manager_dispatch(m);
         return 0;

@@ -9,7 +9,7 @@ cd "$top"
 
 fuzz_seconds=${SUP_FUZZ_SECONDS:-60}
 
-deps=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+deps=(meson ninja-build pkg-config gcc libc6-dev clang libclang-rt-14-dev
       libinih-dev libsystemd-dev libev-dev libmnl-dev libnftables-dev libseccomp-dev libcap-dev
       libjson-c-dev scdoc shellcheck busybox-static iproute2 nftables systemd util-linux
       crun runc qemu-system-x86 linux-image-amd64 cpio python3)

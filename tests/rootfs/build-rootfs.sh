@@ -152,6 +152,10 @@ EOF
 
 : >"$tmp/etc/resolv.conf"
 
+# A page for examples/web.unit (busybox httpd -h /www).
+mkdir -p "$tmp/www"
+echo '<h1>Hello from a sup container</h1>' >"$tmp/www/index.html"
+
 # Ownership only means something when we may set it; unprivileged builds keep the caller's ids.
 if [[ $(id -u) -eq 0 ]]; then
         chown 1000:1000 "$tmp/home/app"
