@@ -1060,6 +1060,9 @@ _noreturn_ void launch_child_run(struct launch_ctx *ctx) {
         /* Our copy of the parent's end: closed, so that its close is our EOF. */
         (void) close(ctx->parent_fd);
         reset_signals();
+        /* A session of its own: a Ctrl-C at supd's terminal (SIGINT to the foreground process group)
+         * is supd's to handle, not every container's. */
+        (void) setsid();
 
         /* #1 */
         step_sync(ctx);
