@@ -295,6 +295,15 @@ out:
         manager_dispatch(m);
 }
 
+/* Records why the set-up failed (takes @msg), for status, supd's log and the unit's log. */
+static void unit_note_setup_error(struct unit *u, char *msg) {
+        free(u->setup_error);
+        u->setup_error = msg ? msg : strdup("set-up failed");
+        log_error("%s: setup: %s", u->name, strempty(u->setup_error));
+        if (u->log)
+                log_stream_note(u->log, "setup: %s", strempty(u->setup_error));
+}
+
 /* Called once the main process is reaped: the rest of the group goes too, then the run ends when
  * the cgroup is empty (cgroup.events, or the SIGCHLD of the last one on v1). */
 static void unit_main_gone(struct unit *u) {
@@ -306,14 +315,9 @@ static void unit_main_gone(struct unit *u) {
         /* A set-up failure report may still sit in the sync socket. */
         if (u->sync_fd >= 0 && !u->setup_error) {
                 int r = launch_finish(u->sync_fd, &e);
-                if (r < 0) {
-                        _cleanup_free_ char *msg = launch_error_format(&e, u->config);
-                        free(u->setup_error);
-                        u->setup_error = msg ? TAKE_PTR(msg) : strdup("set-up failed");
-                        log_error("%s: setup: %s", u->name, strempty(u->setup_error));
-                        if (u->log)
-                                log_stream_note(u->log, "setup: %s", strempty(u->setup_error));
-                } else if (r > 0 && u->state == UNIT_STARTING)
+                if (r < 0)
+                        unit_note_setup_error(u, launch_error_format(&e, u->config));
+                else if (r > 0 && u->state == UNIT_STARTING)
                         unit_set_state(u, UNIT_EV_STARTED, UNIT_RESULT_SUCCESS);
         }
         ev_io_stop(u->manager->loop, &u->sync_watch);
@@ -389,13 +393,8 @@ static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents) {
         ev_io_stop(loop, w);
         u->sync_fd = safe_close(u->sync_fd);
         if (r < 0) {
-                _cleanup_free_ char *msg = launch_error_format(&e, u->config);
-                free(u->setup_error);
-                u->setup_error = msg ? TAKE_PTR(msg) : strdup("set-up failed");
-                log_error("%s: setup: %s", u->name, strempty(u->setup_error));
-                if (u->log)
-                        log_stream_note(u->log, "setup: %s", strempty(u->setup_error));
                 /* The child exits by itself; its pidfd ends the run. */
+                unit_note_setup_error(u, launch_error_format(&e, u->config));
                 return;
         }
         log_debug("%s: exec'd, pid " PID_FMT ", %.3fms after clone", u->name, u->main_pid,
@@ -594,12 +593,11 @@ static int unit_attach_cb(void *userdata, pid_t pid) {
 }
 
 static void unit_setup_failed(struct unit *u, const char *step, int error) {
-        free(u->setup_error);
-        if (asprintf(&u->setup_error, "%s: %s", step, strerror(error < 0 ? -error : error)) < 0)
-                u->setup_error = NULL;
-        log_error("%s: setup: %s", u->name, strempty(u->setup_error));
-        if (u->log)
-                log_stream_note(u->log, "setup: %s", strempty(u->setup_error));
+        char *msg = NULL;
+
+        if (asprintf(&msg, "%s: %s", step, strerror(error < 0 ? -error : error)) < 0)
+                msg = NULL;
+        unit_note_setup_error(u, msg);
         unit_release(u);
         unit_set_state(u, UNIT_EV_SETUP_FAILED, UNIT_RESULT_SETUP);
 }

@@ -665,6 +665,19 @@ static void unit_list_clear(struct unit_config *u, enum unit_key key) {
 
 static int unit_config_new(const char *name, const char *path, struct unit_config **ret);
 
+/* Keys whose value is one word of an enum: *field is set, or the key reports what it expects. */
+static int parse_enum_key(struct parse_ctx *c, enum unit_key key, const char *v, int (*from_string)(const char *),
+                          const char *expected, int *field) {
+        int r = from_string(v);
+
+        if (r < 0) {
+                KEY_ERROR(c, key, "invalid value \"%s\" (expected %s)", v, expected);
+                return 0;
+        }
+        *field = r;
+        return 0;
+}
+
 /* An empty value gives a single-valued key its default back, so that a drop-in can undo what the
  * unit set (MemoryMax= removes the limit). */
 static int unit_key_reset(struct unit_config *u, enum unit_key key) {
@@ -843,13 +856,7 @@ static int unit_key_value(struct parse_ctx *c, enum unit_key key, const char *v)
                 return set_string(key == UK_ROOTFS ? &u->rootfs : &u->working_directory, v);
 
         case UK_OVERLAY:
-                r = overlay_mode_from_string(v);
-                if (r < 0) {
-                        KEY_ERROR(c, key, "invalid value \"%s\" (expected none, ephemeral or persistent)", v);
-                        return 0;
-                }
-                u->overlay = r;
-                return 0;
+                return parse_enum_key(c, key, v, overlay_mode_from_string, "none, ephemeral or persistent", (int *) &u->overlay);
 
         case UK_NAMESPACES: {
                 unsigned ns = 0;
@@ -895,31 +902,13 @@ static int unit_key_value(struct parse_ctx *c, enum unit_key key, const char *v)
                 return set_string(key == UK_USER ? &u->user : &u->group, v);
 
         case UK_SECCOMP:
-                r = seccomp_mode_from_string(v);
-                if (r < 0) {
-                        KEY_ERROR(c, key, "invalid value \"%s\" (expected default or off)", v);
-                        return 0;
-                }
-                u->seccomp = r;
-                return 0;
+                return parse_enum_key(c, key, v, seccomp_mode_from_string, "default or off", (int *) &u->seccomp);
 
         case UK_TYPE:
-                r = service_type_from_string(v);
-                if (r < 0) {
-                        KEY_ERROR(c, key, "invalid value \"%s\" (expected simple or notify)", v);
-                        return 0;
-                }
-                u->type = r;
-                return 0;
+                return parse_enum_key(c, key, v, service_type_from_string, "simple or notify", (int *) &u->type);
 
         case UK_RESTART:
-                r = restart_policy_from_string(v);
-                if (r < 0) {
-                        KEY_ERROR(c, key, "invalid value \"%s\" (expected no, on-failure or always)", v);
-                        return 0;
-                }
-                u->restart = r;
-                return 0;
+                return parse_enum_key(c, key, v, restart_policy_from_string, "no, on-failure or always", (int *) &u->restart);
 
         case UK_RESTARTSEC:
         case UK_RESTARTMAXDELAYSEC:
