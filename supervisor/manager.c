@@ -129,6 +129,8 @@ static struct unit *unit_free(struct unit *u) {
         free(u->unit_dir);
         ev_io_stop(u->manager->loop, &u->notify_watch);
         safe_close(u->notify_fd);
+        ev_io_stop(u->manager->loop, &u->oom_watch);
+        safe_close(u->oom_fd);
         unit_config_free(u->config);
         unit_config_free(u->next_config);
         free(u);
@@ -140,6 +142,8 @@ static void unit_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_cg_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_notify_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void unit_check_oom(struct unit *u);
 
 static int unit_new(struct manager *m, const char *name, struct unit_config *c, struct unit **ret) {
         struct unit *u = calloc(1, sizeof(*u));
@@ -148,7 +152,9 @@ static int unit_new(struct manager *m, const char *name, struct unit_config *c, 
         if (!u)
                 return -ENOMEM;
         u->manager = m;
-        u->pidfd = u->sync_fd = u->cg_events_fd = u->notify_fd = -EBADF;
+        u->pidfd = u->sync_fd = u->cg_events_fd = u->notify_fd = u->oom_fd = -EBADF;
+        ev_init(&u->oom_watch, unit_oom_cb);
+        u->oom_watch.data = u;
         ev_init(&u->notify_watch, unit_notify_cb);
         u->notify_watch.data = u;
         ev_init(&u->pidfd_watch, unit_pidfd_cb);
@@ -210,6 +216,8 @@ static void unit_release(struct unit *u) {
         u->cg_events_fd = safe_close(u->cg_events_fd);
         ev_io_stop(u->manager->loop, &u->notify_watch);
         u->notify_fd = safe_close(u->notify_fd);
+        ev_io_stop(u->manager->loop, &u->oom_watch);
+        u->oom_fd = safe_close(u->oom_fd);
         u->sync_fd = safe_close(u->sync_fd);
         u->pidfd = safe_close(u->pidfd);
         if (u->cgroup) {
@@ -247,6 +255,7 @@ static void unit_run_finished(struct unit *u) {
         uint64_t ran;
 
         unit_stop_watchers(u);
+        unit_check_oom(u);
         unit_release(u);
         u->main_pid = 0;
         unit_apply_next_config(u);
@@ -257,8 +266,9 @@ static void unit_run_finished(struct unit *u) {
                 goto out;
         }
 
-        success = u->exit_code == CLD_EXITED && u->exit_status == 0;
-        result = success ? UNIT_RESULT_SUCCESS
+        success = u->exit_code == CLD_EXITED && u->exit_status == 0 && !u->oom_killed;
+        result = success                      ? UNIT_RESULT_SUCCESS
+                 : u->oom_killed              ? UNIT_RESULT_OOM_KILL
                  : u->exit_code == CLD_EXITED ? UNIT_RESULT_EXIT_CODE
                                               : UNIT_RESULT_SIGNAL;
         if (u->state == UNIT_STOPPING && u->result == UNIT_RESULT_TIMEOUT)
@@ -293,6 +303,28 @@ static void unit_run_finished(struct unit *u) {
 out:
         u->active_enter_monotonic = 0;
         manager_dispatch(m);
+}
+
+/* Did the kernel OOM-kill something of this run? Compared with the count at start, so that it
+ * also tells when the container's init survived and only the payload was killed. */
+static void unit_check_oom(struct unit *u) {
+        uint64_t n;
+
+        if (u->oom_killed || !u->cgroup || cg_unit_oom_kills(u->cgroup, &n) < 0 || n == UINT64_MAX)
+                return;
+        if (n > u->oom_kills_at_start) {
+                u->oom_killed = true;
+                log_warning("%s: a process was killed by the OOM killer (MemoryMax=).", u->name);
+                if (u->log)
+                        log_stream_note(u->log, "A process was killed by the OOM killer.");
+        }
+}
+
+static void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents) {
+        struct unit *u = w->data;
+
+        cg_unit_oom_drain(u->cgroup, u->oom_fd);
+        unit_check_oom(u);
 }
 
 /* Records why the set-up failed (takes @msg), for status, supd's log and the unit's log. */
@@ -602,6 +634,35 @@ static void unit_setup_failed(struct unit *u, const char *step, int error) {
         unit_set_state(u, UNIT_EV_SETUP_FAILED, UNIT_RESULT_SETUP);
 }
 
+static void limits_warn(void *userdata, const char *key, const char *message) {
+        struct unit *u = userdata;
+        log_warning("%s: %s=: %s", u->name, key, message);
+}
+
+/* [Resources] onto the new group, before the child exists. */
+static int unit_apply_limits(struct unit *u) {
+        const struct unit_config *c = u->config;
+        const struct cg_limits l = {
+                .memory_max = c->memory_max,
+                .memory_high = c->memory_high,
+                .cpu_quota_permyriad = c->cpu_quota_permyriad,
+                .cpu_weight = c->cpu_weight,
+                .allowed_cpus = c->allowed_cpus,
+                .tasks_max = c->tasks_max,
+                .io_weight = c->io_weight,
+        };
+        const char *key = NULL;
+        char step[64];
+        int r;
+
+        r = cg_unit_set_limits(u->cgroup, &l, limits_warn, u, &key);
+        if (r < 0) {
+                snprintf(step, sizeof(step), "apply %s=", key ? key : "[Resources]");
+                unit_setup_failed(u, step, r);
+        }
+        return r;
+}
+
 static bool unit_start_limit_hit(struct unit *u) {
         const struct unit_config *c = u->config;
         uint64_t now = now_usec(CLOCK_MONOTONIC);
@@ -658,6 +719,19 @@ static void unit_start_now(struct unit *u) {
         r = cg_unit_new(m->cg_root, u->name, &u->cgroup);
         if (r < 0)
                 return unit_setup_failed(u, "create cgroup", r);
+        r = unit_apply_limits(u);
+        if (r < 0)
+                return; /* unit_apply_limits() failed the unit */
+        u->oom_killed = false;
+        if (cg_unit_oom_kills(u->cgroup, &u->oom_kills_at_start) < 0)
+                u->oom_kills_at_start = 0;
+        r = cg_unit_oom_fd(u->cgroup);
+        if (r >= 0) {
+                u->oom_fd = r;
+                ev_io_set(&u->oom_watch, u->oom_fd, EV_READ);
+                ev_io_start(m->loop, &u->oom_watch);
+        } else if (r != -EOPNOTSUPP)
+                log_debug_errno(r, "%s: cannot watch for OOM kills, checking at exit only: %m", u->name);
         r = cg_unit_events_fd(u->cgroup, NULL);
         if (r >= 0) {
                 u->cg_events_fd = r;
@@ -1051,8 +1125,10 @@ int manager_freeze_unit(struct manager *m, struct unit *u, bool freeze, const ch
                 *ret_message = "the unit is not running";
                 return -EBUSY;
         }
-        *ret_message = "the freezer comes with the cgroupd work";
-        return -EOPNOTSUPP;
+        int r = cg_unit_freeze(u->cgroup, freeze);
+        if (r < 0)
+                *ret_message = freeze ? "could not freeze the unit's cgroup" : "could not thaw the unit's cgroup";
+        return r;
 }
 
 int manager_unit_stats(struct manager *m, struct unit *u, struct cg_stats *ret, const char **ret_message) {
@@ -1060,8 +1136,10 @@ int manager_unit_stats(struct manager *m, struct unit *u, struct cg_stats *ret, 
                 *ret_message = "the unit is not running";
                 return -EBUSY;
         }
-        *ret_message = "accounting comes with the cgroupd work";
-        return -EOPNOTSUPP;
+        int r = cg_unit_stats(u->cgroup, ret);
+        if (r < 0)
+                *ret_message = "could not read the unit's cgroup";
+        return r;
 }
 
 void manager_set_shutdown_request(struct manager *m, manager_shutdown_request_t cb, void *userdata) {

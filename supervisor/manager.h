@@ -92,6 +92,10 @@ struct unit {
         struct cg_unit *cgroup;
         int cg_events_fd;
         ev_io cg_watch;
+        int oom_fd;                /* readable when the group's OOM-kill count may have grown */
+        ev_io oom_watch;
+        uint64_t oom_kills_at_start;
+        bool oom_killed;           /* this run lost a process to the OOM killer */
 
         ev_timer timer; /* restart delay, start or stop timeout */
 
