@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroupd.h"
@@ -27,7 +28,6 @@ struct cg_host {
         struct cg_hierarchy hier[_CG_HIERARCHY_MAX];
         size_t n_hier;
         int controller_hier[_CG_CONTROLLER_MAX]; /* index in hier[] of the v1 hierarchy, or -1 */
-        /* Later: the controllers enabled in the v2 tree (cgroup.controllers), for limits. */
 };
 
 struct cg_root {
@@ -43,7 +43,6 @@ struct cg_unit {
         char *dirname; /* escaped, as in the file system */
         char *path;    /* cgroup path in hier[0] */
         char **dirs;   /* absolute directory per hierarchy, NULL-terminated */
-        /* Later: the OOM kill count seen last (memory.events / memory.oom_control), freeze state. */
 };
 
 static inline bool cg_host_has_v2(const struct cg_host *h) {
@@ -64,10 +63,30 @@ unsigned cg_controller_mask_from_list(const char *list);
  * process to it fails with ENOSPC until both are set: copy them from the parent when blank. */
 int cg_cpuset_inherit(const char *dir);
 
+/* unit.c: the index in u->dirs of the hierarchy that carries @c for the unit: its v1 hierarchy,
+ * else the v2 tree (where the controller may still be disabled, which shows as its files missing
+ * in the unit's directory), else -EOPNOTSUPP. The freezer never maps to the v2 tree (that is
+ * cgroup.freeze, core v2). */
+int cg_unit_hier_for(const struct cg_unit *u, enum cg_controller c);
+
+/* limits.c: on v2, enables in @dir's cgroup.subtree_control every controller supd uses that
+ * @dir's cgroup.controllers offers, one at a time so that one refusal does not block the
+ * others. Failures are logged at debug and otherwise ignored: cg_unit_set_limits() reports a
+ * key whose controller files are missing. */
+void cg_v2_enable_controllers(const char *dir);
+
 /* util.c */
 int cg_read_file(int dir_fd, const char *path, char **ret);
 int cg_write_file(int dir_fd, const char *path, const char *value);
 char *cg_path_join(const char *a, const char *b);
+/* @dir/@file helpers. A number, or "max" for UINT64_MAX; trailing whitespace allowed. */
+int cg_parse_u64(const char *s, uint64_t *ret);
+int cg_read_u64(const char *dir, const char *file, uint64_t *ret);
+/* The value of the line "KEY N" in a flat keyed file (cpu.stat, memory.events,
+ * memory.oom_control); -ENODATA without such a line. */
+int cg_read_keyed_u64(const char *dir, const char *file, const char *key, uint64_t *ret);
+int cg_write_at(const char *dir, const char *file, const char *value);
+bool cg_file_exists(const char *dir, const char *file);
 
 struct cg_pid_set {
         pid_t *pids; /* sorted */

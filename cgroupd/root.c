@@ -260,6 +260,33 @@ fail:
         return r;
 }
 
+/* v2: a controller reaches a group only when every ancestor enables it in cgroup.subtree_control.
+ * Enables what is available from @base (supd's own group, or the top) down to the root of the
+ * instance, so that the unit groups below get them. A group that holds processes refuses (the
+ * "no internal processes" rule; the top is exempt): logged at debug, and cg_unit_set_limits()
+ * reports the keys that then cannot be honoured. On a hybrid host the v2 tree offers none of
+ * them and this does nothing. */
+static void enable_v2_controllers(const char *base, const char *rel) {
+        _cleanup_free_ char *p = NULL;
+        char *s;
+
+        p = cg_path_join(base, rel);
+        if (!p)
+                return;
+
+        for (s = p + strlen(p) - strlen(rel) - 1;; s++) {
+                char saved = *s;
+
+                if (saved != '/' && saved != '\0')
+                        continue;
+                *s = '\0';
+                cg_v2_enable_controllers(*p ? p : "/");
+                *s = saved;
+                if (saved == '\0')
+                        break;
+        }
+}
+
 struct cg_root *cg_root_free(struct cg_root *r) {
         if (!r)
                 return NULL;
@@ -322,6 +349,9 @@ int cg_root_new(struct cg_host *h, const char *root, struct cg_root **ret) {
                         goto fail;
                 }
                 made = i + 1;
+
+                if (hi->v2)
+                        enable_v2_controllers(base_dir, rel);
 
                 if (i == 0)
                         cr->path = TAKE_PTR(path);

@@ -188,6 +188,79 @@ static int unit_freezer_set(const struct cg_unit *u, const char *state) {
         return cg_write_file(AT_FDCWD, p, state);
 }
 
+int cg_unit_hier_for(const struct cg_unit *u, enum cg_controller c) {
+        const struct cg_host *h = u->root->host;
+        int i = cg_host_hier_of(h, c);
+
+        if (i >= 0)
+                return i;
+        if (c != CG_CONTROLLER_FREEZER && cg_host_has_v2(h))
+                return 0;
+        return -EOPNOTSUPP;
+}
+
+/* The v2 freezer (cgroup.freeze, Linux 5.2+) where the v2 tree has one, on hybrid hosts too;
+ * else the v1 freezer hierarchy. */
+static bool unit_has_v2_freezer(const struct cg_unit *u) {
+        return cg_host_has_v2(u->root->host) && cg_file_exists(u->dirs[0], "cgroup.freeze");
+}
+
+static int unit_check_exists(const struct cg_unit *u) {
+        if (access(u->dirs[0], F_OK) < 0)
+                return -errno;
+        return 0;
+}
+
+int cg_unit_freeze(struct cg_unit *u, bool freeze) {
+        int r;
+
+        if (unit_has_v2_freezer(u)) {
+                r = cg_write_at(u->dirs[0], "cgroup.freeze", freeze ? "1" : "0");
+                if (r < 0)
+                        return log_debug_errno(r, "cgroupd: cannot %s %s: %m", freeze ? "freeze" : "thaw",
+                                               u->path);
+        } else {
+                r = unit_check_exists(u);
+                if (r < 0)
+                        return r;
+                r = unit_freezer_set(u, freeze ? "FROZEN" : "THAWED");
+                if (r < 0)
+                        return log_debug_errno(r, "cgroupd: cannot %s %s with the v1 freezer: %m",
+                                               freeze ? "freeze" : "thaw", u->path);
+        }
+
+        log_debug("cgroupd: %s %s", freeze ? "freezing" : "thawing", u->path);
+        return 0;
+}
+
+int cg_unit_is_frozen(struct cg_unit *u) {
+        _cleanup_free_ char *p = NULL, *s = NULL;
+        uint64_t v;
+        int i, r;
+
+        if (unit_has_v2_freezer(u)) {
+                r = cg_read_keyed_u64(u->dirs[0], "cgroup.events", "frozen", &v);
+                if (r < 0)
+                        return r == -ENODATA ? -EBADMSG : r;
+                return v != 0;
+        }
+
+        r = unit_check_exists(u);
+        if (r < 0)
+                return r;
+        i = cg_host_hier_of(u->root->host, CG_CONTROLLER_FREEZER);
+        if (i < 0)
+                return -EOPNOTSUPP;
+        r = unit_file(u, (size_t) i, "freezer.state", &p);
+        if (r < 0)
+                return r;
+        r = cg_read_file(AT_FDCWD, p, &s);
+        if (r < 0)
+                return r;
+        /* FREEZING is not frozen yet: the caller asks again. */
+        return startswith(s, "FROZEN") != NULL;
+}
+
 /* Reads the group again and again, signalling each pid once, until a pass finds none new. */
 static int kill_loop(const struct cg_unit *u, int sig) {
         struct cg_pid_set done = {};

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,80 @@ int cg_write_file(int dir_fd, const char *path, const char *value) {
         if ((size_t) k != l)
                 return -EIO;
         return 0;
+}
+
+int cg_parse_u64(const char *s, uint64_t *ret) {
+        unsigned long long v;
+        char *end;
+
+        s += strspn(s, " \t");
+        if (startswith(s, "max")) {
+                end = (char *) s + STRLEN("max");
+                v = UINT64_MAX;
+        } else {
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                errno = 0;
+                v = strtoull(s, &end, 10);
+                if (errno != 0)
+                        return -errno;
+        }
+        end += strspn(end, " \t\n");
+        if (*end != '\0')
+                return -EINVAL;
+        *ret = (uint64_t) v;
+        return 0;
+}
+
+int cg_read_u64(const char *dir, const char *file, uint64_t *ret) {
+        _cleanup_free_ char *p = NULL, *s = NULL;
+        int r;
+
+        p = cg_path_join(dir, file);
+        if (!p)
+                return -ENOMEM;
+        r = cg_read_file(AT_FDCWD, p, &s);
+        if (r < 0)
+                return r;
+        return cg_parse_u64(s, ret);
+}
+
+int cg_read_keyed_u64(const char *dir, const char *file, const char *key, uint64_t *ret) {
+        _cleanup_free_ char *p = NULL, *s = NULL;
+        size_t l = strlen(key);
+        int r;
+
+        p = cg_path_join(dir, file);
+        if (!p)
+                return -ENOMEM;
+        r = cg_read_file(AT_FDCWD, p, &s);
+        if (r < 0)
+                return r;
+
+        for (char *line = s, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (strncmp(line, key, l) == 0 && line[l] == ' ')
+                        return cg_parse_u64(line + l + 1, ret);
+        }
+        return -ENODATA;
+}
+
+int cg_write_at(const char *dir, const char *file, const char *value) {
+        _cleanup_free_ char *p = NULL;
+
+        p = cg_path_join(dir, file);
+        if (!p)
+                return -ENOMEM;
+        return cg_write_file(AT_FDCWD, p, value);
+}
+
+bool cg_file_exists(const char *dir, const char *file) {
+        _cleanup_free_ char *p = NULL;
+
+        p = cg_path_join(dir, file);
+        return p && access(p, F_OK) >= 0;
 }
 
 char *cg_path_join(const char *a, const char *b) {
