@@ -4,8 +4,8 @@
 /* cgroupd/ — one API over cgroup v2, hybrid (v1 controllers + a controller-less v2 tree) and
  * pure v1 hosts: find the hierarchies, make a root for one supd instance and one group per unit
  * in every hierarchy, place processes, signal or kill a whole group, learn when it is empty, and
- * remove it. Limits, stats, OOM events and the freezer verbs come later and slot into the same
- * opaque objects.
+ * remove it; write a unit's [Resources] to its group, read its accounting and OOM kills, and
+ * freeze or thaw it.
  *
  * Ownership: a cg_root borrows its cg_host and a cg_unit borrows its cg_root; free in reverse
  * order. The *_free() functions release memory only, they never touch the cgroup file systems.
@@ -216,9 +216,10 @@ char *const *cg_unit_dirs(const struct cg_unit *u);
  */
 int cg_unit_procs(struct cg_unit *u, pid_t **ret, size_t *ret_n);
 
-/* ---- limits, accounting, freezer, OOM (the cgroupd issue) ------------------------------------ */
+/* ---- limits, accounting, freezer, OOM ------------------------------------------------------- */
 
-/* The [Resources] of a unit, as units/ parsed them. "Not set" values leave the kernel default. */
+/* The [Resources] of a unit, as units/ parsed them. "Not set" values leave the kernel default (the
+ * group is expected to be new: nothing resets a key that was set before). */
 struct cg_limits {
         uint64_t memory_max;          /* bytes; UINT64_MAX: not set */
         uint64_t memory_high;         /* bytes; UINT64_MAX: not set */
@@ -229,50 +230,85 @@ struct cg_limits {
         uint32_t io_weight;           /* 1-10000; 0: not set */
 };
 
-/* Something the host cannot honour exactly, said once to the caller (who logs it). */
+/* Something the host cannot honour exactly, said once per cg_unit_set_limits() call and key to the
+ * caller (who logs it). @key as for ret_key below; @message is a full sentence without a final
+ * period, naming the key ("MemoryHigh= is a soft limit on cgroup v1 (…): no throttling"). */
 typedef void (*cg_warn_t)(void *userdata, const char *key, const char *message);
 
 /**
  * cg_unit_set_limits() - write every set limit to the unit's group, before the child runs
+ * @warn: called for a key applied approximately (may be NULL)
+ * @ret_key: set on every return: NULL, or the key that failed
  *
- * The mapping to v2 and v1 files is the table in cgroupd/README.md. A key the host cannot honour
- * at all fails with -EOPNOTSUPP and *ret_key names it; one honoured approximately is applied and
- * reported through @warn.
+ * The mapping to v2 and v1 files is the table in cgroupd/README.md: each key goes to the v1
+ * hierarchy of its controller where there is one (hybrid and v1 hosts), to the v2 group otherwise.
+ * On v2 the controller must reach the group: cg_root_new() enables what it can in
+ * cgroup.subtree_control, and a key whose files the group lacks fails. Keys are applied in the
+ * order of struct cg_limits; the first failure stops.
  *
- * Returns: 0 or -errno (*ret_key: the key that failed, a static string).
+ * Returns: 0; -EOPNOTSUPP when the host cannot honour a key at all (its controller is not mounted,
+ * or not enabled for the group on v2); -ENOENT when the group does not exist; or the -errno of a
+ * write the kernel refused (-EINVAL for AllowedCPUs= outside the parent's CPUs…). *ret_key names
+ * the key in the first and last case: "MemoryMax", "MemoryHigh", "CPUQuota", "CPUWeight",
+ * "AllowedCPUs", "TasksMax" or "IOWeight" (a static string, without the "=").
  */
 int cg_unit_set_limits(struct cg_unit *u, const struct cg_limits *l, cg_warn_t warn, void *userdata,
                        const char **ret_key);
 
 /* Accounting; a field the host does not provide is UINT64_MAX. */
 struct cg_stats {
-        uint64_t cpu_usage_nsec;
-        uint64_t memory_current;
-        uint64_t memory_peak;
-        uint64_t tasks;
-        uint64_t oom_kills;
+        uint64_t cpu_usage_nsec; /* v2 cpu.stat usage_usec × 1000 (core, always there); v1 cpuacct.usage */
+        uint64_t memory_current; /* v2 memory.current; v1 memory.usage_in_bytes */
+        uint64_t memory_peak;    /* v2 memory.peak (Linux 5.19+); v1 memory.max_usage_in_bytes */
+        uint64_t tasks;          /* pids.current: threads, not processes */
+        uint64_t oom_kills;      /* cg_unit_oom_kills() */
 };
 
+/**
+ * cg_unit_stats() - the unit's accounting, each number from the hierarchy carrying its controller
+ *
+ * The numbers stay readable after the last process exited, until cg_unit_destroy().
+ *
+ * Returns: 0, -ENOENT when the group does not exist, or -errno.
+ */
 int cg_unit_stats(struct cg_unit *u, struct cg_stats *ret);
 
 /**
  * cg_unit_freeze() - freeze (true) or thaw (false) every process of the unit
  *
- * v2 (and the v2 tree of a hybrid host): cgroup.freeze; v1: the freezer hierarchy. Returns once
- * the request is written; cg_unit_is_frozen() tells when the kernel is done.
+ * v2 and the v2 tree of a hybrid host: cgroup.freeze (Linux 5.2+); otherwise the v1 freezer
+ * hierarchy (freezer.state FROZEN/THAWED). Returns once the request is written;
+ * cg_unit_is_frozen() tells when the kernel is done (on v2 a change of "frozen" in cgroup.events
+ * also wakes cg_unit_events_fd()). A frozen group can still be killed with cg_unit_kill(SIGKILL);
+ * other signals wait for the thaw.
+ *
+ * Returns: 0, -ENOENT when the group does not exist, -EOPNOTSUPP without any freezer, or -errno.
  */
 int cg_unit_freeze(struct cg_unit *u, bool freeze);
-int cg_unit_is_frozen(struct cg_unit *u); /* 1, 0, or -errno */
+
+/* 1 when frozen ("frozen 1" in the v2 cgroup.events; v1 freezer.state FROZEN), 0 when not or not
+ * yet (FREEZING), -ENOENT when the group does not exist, -EOPNOTSUPP without a freezer, or -errno. */
+int cg_unit_is_frozen(struct cg_unit *u);
 
 /**
  * cg_unit_oom_fd() - an fd that becomes readable when the OOM-kill count of the unit may have
- * changed (v2: inotify on memory.events; v1: an eventfd registered through
- * cgroup.event_control for memory.oom_control). Non-blocking, CLOEXEC; drain it with
- * cg_unit_oom_drain(). -EOPNOTSUPP without a memory controller.
+ * changed
+ *
+ * v2: inotify (IN_MODIFY) on memory.events, which also changes for the "max" and "high" events;
+ * v1 (hybrid hosts too): an eventfd registered through cgroup.event_control for
+ * memory.oom_control, which also fires once when the group is removed. So: on each wake-up,
+ * cg_unit_oom_drain() then compare cg_unit_oom_kills() with the count at start.
+ * Non-blocking, CLOEXEC, owned by the caller; closing it unregisters.
+ *
+ * Returns: the fd, -EOPNOTSUPP without a memory controller for the group, -ENOENT when the group
+ * does not exist, or -errno.
  */
 int cg_unit_oom_fd(struct cg_unit *u);
+/* Reads @fd until it would block. @u is unused for now (kept for symmetry). */
 void cg_unit_oom_drain(struct cg_unit *u, int fd);
 
-/* The number of OOM kills in the unit so far (memory.events oom_kill; v1: memory.oom_control
- * oom_kill, or failcnt where that is missing). */
+/* The number of OOM kills in the unit so far: v2 memory.events oom_kill (sub-groups included);
+ * v1 memory.oom_control oom_kill (Linux 4.13+; this group only), or memory.failcnt (times the limit
+ * was hit) where that is missing. -EOPNOTSUPP without a memory controller, -ENOENT when the group
+ * does not exist. */
 int cg_unit_oom_kills(struct cg_unit *u, uint64_t *ret);

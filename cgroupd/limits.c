@@ -47,6 +47,7 @@ static bool word_in(const char *list, const char *word) {
 
 void cg_v2_enable_controllers(const char *dir) {
         _cleanup_free_ char *available = NULL, *enabled = NULL, *p = NULL;
+        size_t n_available = 0;
         int r;
 
         p = cg_path_join(dir, "cgroup.controllers");
@@ -67,10 +68,23 @@ void cg_v2_enable_controllers(const char *dir) {
                 return;
         }
 
+        for (size_t i = 0; i < ELEMENTSOF(v2_controllers); i++)
+                n_available += word_in(available, v2_controllers[i]);
+        if (n_available == 0) { /* a hybrid host's v2 tree, or nothing passed down to @dir */
+                log_debug("cgroupd: %s offers none of the controllers for limits", dir);
+                return;
+        }
+
         for (size_t i = 0; i < ELEMENTSOF(v2_controllers); i++) {
                 char value[16];
 
-                if (!word_in(available, v2_controllers[i]) || word_in(enabled, v2_controllers[i]))
+                if (!word_in(available, v2_controllers[i])) {
+                        /* Not enabled above @dir (or not in the kernel): not ours to change. */
+                        log_debug("cgroupd: the %s controller is not available in %s", v2_controllers[i],
+                                  dir);
+                        continue;
+                }
+                if (word_in(enabled, v2_controllers[i]))
                         continue;
 
                 /* One at a time: the kernel refuses a whole write for one controller it cannot

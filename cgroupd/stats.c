@@ -17,9 +17,9 @@
 #include "macro.h"
 
 /* One number of a unit: @v1_file where @c is on a v1 hierarchy, @v2_file in the v2 tree
- * otherwise; @key picks a line of a keyed file. UINT64_MAX when the host does not have it. */
+ * otherwise. UINT64_MAX when the host does not have it. */
 static int unit_read_stat(const struct cg_unit *u, enum cg_controller c, const char *v1_file,
-                          const char *v2_file, const char *key, uint64_t *ret) {
+                          const char *v2_file, uint64_t *ret) {
         const struct cg_host *h = u->root->host;
         const char *file;
         int i, r;
@@ -33,8 +33,8 @@ static int unit_read_stat(const struct cg_unit *u, enum cg_controller c, const c
         if (!file)
                 return 0;
 
-        r = key ? cg_read_keyed_u64(u->dirs[i], file, key, ret) : cg_read_u64(u->dirs[i], file, ret);
-        if (r == -ENOENT || r == -ENODATA) { /* controller disabled there, or an older kernel */
+        r = cg_read_u64(u->dirs[i], file, ret);
+        if (r == -ENOENT) { /* controller disabled there, or an older kernel */
                 *ret = UINT64_MAX;
                 return 0;
         }
@@ -82,7 +82,7 @@ int cg_unit_stats(struct cg_unit *u, struct cg_stats *ret) {
                 return -errno;
 
         /* v2: cpu.stat is core (there even without the cpu controller), in microseconds. */
-        r = unit_read_stat(u, CG_CONTROLLER_CPUACCT, "cpuacct.usage", NULL, NULL, &s.cpu_usage_nsec);
+        r = unit_read_stat(u, CG_CONTROLLER_CPUACCT, "cpuacct.usage", NULL, &s.cpu_usage_nsec);
         if (r < 0)
                 return r;
         if (s.cpu_usage_nsec == UINT64_MAX && cg_host_has_v2(u->root->host)) {
@@ -93,16 +93,16 @@ int cg_unit_stats(struct cg_unit *u, struct cg_stats *ret) {
                         return r;
         }
 
-        r = unit_read_stat(u, CG_CONTROLLER_MEMORY, "memory.usage_in_bytes", "memory.current", NULL,
+        r = unit_read_stat(u, CG_CONTROLLER_MEMORY, "memory.usage_in_bytes", "memory.current",
                            &s.memory_current);
         if (r < 0)
                 return r;
         /* memory.peak: Linux 5.19+. */
-        r = unit_read_stat(u, CG_CONTROLLER_MEMORY, "memory.max_usage_in_bytes", "memory.peak", NULL,
+        r = unit_read_stat(u, CG_CONTROLLER_MEMORY, "memory.max_usage_in_bytes", "memory.peak",
                            &s.memory_peak);
         if (r < 0)
                 return r;
-        r = unit_read_stat(u, CG_CONTROLLER_PIDS, "pids.current", "pids.current", NULL, &s.tasks);
+        r = unit_read_stat(u, CG_CONTROLLER_PIDS, "pids.current", "pids.current", &s.tasks);
         if (r < 0)
                 return r;
 

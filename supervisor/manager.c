@@ -144,6 +144,7 @@ static void unit_cg_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_notify_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_check_oom(struct unit *u);
+static void unit_log_consumption(struct unit *u);
 
 static int unit_new(struct manager *m, const char *name, struct unit_config *c, struct unit **ret) {
         struct unit *u = calloc(1, sizeof(*u));
@@ -256,6 +257,7 @@ static void unit_run_finished(struct unit *u) {
 
         unit_stop_watchers(u);
         unit_check_oom(u);
+        unit_log_consumption(u);
         unit_release(u);
         u->main_pid = 0;
         unit_apply_next_config(u);
@@ -318,6 +320,19 @@ static void unit_check_oom(struct unit *u) {
                 if (u->log)
                         log_stream_note(u->log, "A process was killed by the OOM killer.");
         }
+}
+
+/* What the run used, from the group's own accounting, as systemd says it at the end of a unit. */
+static void unit_log_consumption(struct unit *u) {
+        struct cg_stats st;
+
+        if (!u->cgroup || cg_unit_stats(u->cgroup, &st) < 0 || st.cpu_usage_nsec == UINT64_MAX)
+                return;
+        if (st.memory_peak != UINT64_MAX)
+                log_info("%s: consumed %.3fs CPU time, %.1fM memory peak.", u->name, (double) st.cpu_usage_nsec / 1e9,
+                         (double) st.memory_peak / (1024 * 1024));
+        else
+                log_info("%s: consumed %.3fs CPU time.", u->name, (double) st.cpu_usage_nsec / 1e9);
 }
 
 static void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents) {
@@ -636,7 +651,7 @@ static void unit_setup_failed(struct unit *u, const char *step, int error) {
 
 static void limits_warn(void *userdata, const char *key, const char *message) {
         struct unit *u = userdata;
-        log_warning("%s: %s=: %s", u->name, key, message);
+        log_warning("%s: %s", u->name, message);
 }
 
 /* [Resources] onto the new group, before the child exists. */
