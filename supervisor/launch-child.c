@@ -537,6 +537,26 @@ static void step_tmpfs(const struct launch_ctx *ctx, int rootfd) {
         }
 }
 
+/* #5 DNS=: the file supd wrote, read-only on /etc/resolv.conf (also over a read-only root, since a
+ * bind mount needs only the mount point) */
+static void step_dns(const struct launch_ctx *ctx, int rootfd) {
+        _cleanup_close_ int fd = -EBADF, top = -EBADF;
+        int r;
+
+        if (!ctx->r->resolv_conf)
+                return;
+        fd = root_open(rootfd, "/etc/resolv.conf", ROOT_OPEN_FILE);
+        if (fd < 0)
+                child_fail(ctx, LAUNCH_STEP_DNS, -1, fd);
+        r = mount_fd(ctx->r->resolv_conf, fd, NULL, MS_BIND, NULL);
+        if (r < 0)
+                child_fail(ctx, LAUNCH_STEP_DNS, -1, r);
+        top = root_open(rootfd, "/etc/resolv.conf", ROOT_OPEN_EXISTING);
+        r = top < 0 ? top : remount_ro_fd(top);
+        if (r < 0)
+                child_fail(ctx, LAUNCH_STEP_DNS, -1, r);
+}
+
 /* #7: R becomes /, the old root is stacked on top of it and detached. Never chroot. */
 static void step_pivot(const struct launch_ctx *ctx, int rootfd) {
         if (fchdir(rootfd) < 0)
@@ -577,7 +597,7 @@ static void steps_mounts(const struct launch_ctx *ctx) {
         /* #5 */
         step_binds(ctx, rootfd);
         step_tmpfs(ctx, rootfd);
-        /* LAUNCH_STEP_DNS: /etc/resolv.conf from DNS= (later). */
+        step_dns(ctx, rootfd);
         /* LAUNCH_STEP_SECURITY_MOUNTS: SPEC §7 masked and read-only paths, /proc/kcore ... /sys (later). */
 
         /* #6 */

@@ -73,7 +73,8 @@ struct launch_request {
         const char *overlay_dir;  /* persistent: STATE/overlay/NAME (upper/ and work/ made inside) */
         struct id_map uid_map;    /* count 0: no user namespace */
         char *const *extra_env;   /* appended to Environment= (e.g. NOTIFY_SOCKET=); may be NULL */
-        int keep_fd;              /* an fd to keep open in the container as is (the notify socket), or -EBADF */
+        int keep_fd;              /* an fd to keep open in the container as is, or -EBADF */
+        const char *resolv_conf;  /* DNS=: a host file bind-mounted read-only on /etc/resolv.conf */
 };
 
 struct launch_child {

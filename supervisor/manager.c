@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stddef.h>
+#include <arpa/inet.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -45,6 +46,7 @@ struct manager {
 
         struct cg_host *cg_host;
         struct cg_root *cg_root;
+        struct netplug *netplug; /* NULL: no networking on this host (logged once) */
 
         struct unit_set *set;
         struct unit **units;
@@ -71,6 +73,7 @@ static uint64_t now_usec(clockid_t clock) {
 
 static void manager_dispatch(struct manager *m);
 static void manager_forget_removed(struct manager *m);
+static void manager_bridges_up(struct manager *m);
 static void unit_stop_now(struct unit *u);
 static void unit_start_now(struct unit *u);
 
@@ -127,6 +130,9 @@ static struct unit *unit_free(struct unit *u) {
         free(u->setup_error);
         free(u->start_times);
         free(u->unit_dir);
+        free(u->attach_error);
+        free(u->resolv_conf);
+        netplug_unit_free(u->net);
         ev_io_stop(u->manager->loop, &u->notify_watch);
         safe_close(u->notify_fd);
         ev_io_stop(u->manager->loop, &u->oom_watch);
@@ -201,6 +207,18 @@ const char *unit_cgroup_path(struct unit *u) {
         return u->cgroup ? cg_unit_path(u->cgroup) : NULL;
 }
 
+const char *unit_address(struct unit *u) {
+        return u->net ? netplug_unit_address(u->net) : NULL;
+}
+
+const struct port_map *unit_ports(struct unit *u, size_t *ret_n) {
+        if (!u->net) {
+                *ret_n = 0;
+                return NULL;
+        }
+        return netplug_unit_ports(u->net, ret_n);
+}
+
 /* ---- the end of a run --------------------------------------------------------------------------- */
 
 static void unit_stop_watchers(struct unit *u) {
@@ -213,6 +231,16 @@ static void unit_stop_watchers(struct unit *u) {
 static void unit_release(struct unit *u) {
         int r;
 
+        if (u->net) {
+                r = netplug_unit_down(u->manager->netplug, u->net);
+                if (r < 0)
+                        log_debug_errno(r, "%s: network not fully released: %m", u->name);
+                u->net = netplug_unit_free(u->net);
+        }
+        if (u->resolv_conf) {
+                (void) unlink(u->resolv_conf);
+                u->resolv_conf = mfree(u->resolv_conf);
+        }
         ev_io_stop(u->manager->loop, &u->cg_watch);
         u->cg_events_fd = safe_close(u->cg_events_fd);
         ev_io_stop(u->manager->loop, &u->notify_watch);
@@ -620,6 +648,42 @@ static void unit_timer_cb(struct ev_loop *loop, ev_timer *w, int revents) {
 
 /* ---- start ---------------------------------------------------------------------------------------- */
 
+/* The network of a unit with its own network namespace: lo, and with Bridge= the veth, the address,
+ * the route and the published ports (netplug). Runs before the child's go, so the payload starts
+ * with its network in place. */
+static int unit_network_up(struct unit *u, pid_t pid) {
+        struct manager *m = u->manager;
+        const struct unit_config *c = u->config;
+        _cleanup_close_ int fd = -EBADF;
+        char path[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (!m->netplug) {
+                if (c->bridge) {
+                        u->attach_error = strdup("networking is not available on this host (see supd's log)");
+                        return -EOPNOTSUPP;
+                }
+                return 0; /* the kernel brings nothing up: lo stays down, as without supd */
+        }
+        if (!c->bridge)
+                return netplug_lo_up(m->netplug, fd);
+
+        struct bridge_config *b = m->set ? unit_set_find_bridge(m->set, c->bridge) : NULL;
+        if (!b) {
+                if (asprintf(&u->attach_error, "no bridge %s", c->bridge) < 0)
+                        u->attach_error = NULL;
+                return -ENOENT;
+        }
+        r = netplug_unit_up(m->netplug, u->name, c, b, fd, &u->net, &u->attach_error);
+        if (r >= 0)
+                log_debug("%s: network up, %s", u->name, strempty(netplug_unit_address(u->net)));
+        return r;
+}
+
 /* The parent's part between clone and the child's go: what needs the child's pid. */
 static int unit_attach_cb(void *userdata, pid_t pid) {
         struct unit *u = userdata;
@@ -632,6 +696,12 @@ static int unit_attach_cb(void *userdata, pid_t pid) {
         if (u->config->type == SERVICE_NOTIFY) {
                 u->attach_step = "create the notify socket";
                 r = unit_notify_open(u, pid);
+                if (r < 0)
+                        return r;
+        }
+        if (u->config->namespaces & UNIT_NS_NET) {
+                u->attach_step = "set up the network";
+                r = unit_network_up(u, pid);
                 if (r < 0)
                         return r;
         }
@@ -676,6 +746,32 @@ static int unit_apply_limits(struct unit *u) {
                 unit_setup_failed(u, step, r);
         }
         return r;
+}
+
+static int unit_write_resolv_conf(struct unit *u) {
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (asprintf(&path, "%s.resolv.conf", u->unit_dir) < 0)
+                return -ENOMEM;
+        f = open_memstream(&text, &len);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "# Written by supd for unit %s (DNS=)\n", u->name);
+        for (size_t i = 0; i < u->config->n_dns; i++) {
+                char buf[INET6_ADDRSTRLEN];
+                if (inet_ntop(u->config->dns[i].family, &u->config->dns[i].addr, buf, sizeof(buf)))
+                        fprintf(f, "nameserver %s\n", buf);
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        int r = write_file_atomic(path, text, 0644);
+        if (r < 0)
+                return r;
+        free(u->resolv_conf);
+        u->resolv_conf = TAKE_PTR(path);
+        return 0;
 }
 
 static bool unit_start_limit_hit(struct unit *u) {
@@ -800,6 +896,15 @@ static void unit_start_now(struct unit *u) {
                 req.extra_env = extra_env;
         }
 
+        if (c->n_dns > 0) {
+                r = unit_write_resolv_conf(u);
+                if (r < 0) {
+                        safe_close(req.cgroup_fd);
+                        return unit_setup_failed(u, "write resolv.conf for DNS=", r);
+                }
+                req.resolv_conf = u->resolv_conf;
+        }
+
         /* logs */
         if (u->log) {
                 r = log_stream_open_pipes(u->log, &out, &err);
@@ -817,6 +922,16 @@ static void unit_start_now(struct unit *u) {
         r = launch_spawn(&req, &child, &le);
         safe_close(req.cgroup_fd);
         if (r < 0) {
+                if (u->attach_error) {
+                        _cleanup_free_ char *msg = NULL;
+                        if (asprintf(&msg, "%s: %s", u->attach_step ? u->attach_step : "set up", u->attach_error) < 0)
+                                msg = NULL;
+                        u->attach_error = mfree(u->attach_error);
+                        unit_note_setup_error(u, TAKE_PTR(msg));
+                        unit_release(u);
+                        unit_set_state(u, UNIT_EV_SETUP_FAILED, UNIT_RESULT_SETUP);
+                        return;
+                }
                 if (u->attach_step)
                         return unit_setup_failed(u, u->attach_step, r);
                 _cleanup_free_ char *msg = launch_error_format(&le, c);
@@ -1302,6 +1417,22 @@ static int manager_load(struct manager *m) {
         return 0;
 }
 
+/* Every loaded bridge exists and has its address and NAT rules; a failure is logged and shows again
+ * as the set-up error of the units on it. */
+static void manager_bridges_up(struct manager *m) {
+        if (!m->netplug || !m->set)
+                return;
+        for (size_t i = 0; i < m->set->n_bridges; i++) {
+                struct bridge_config *b = m->set->bridges[i];
+                _cleanup_free_ char *err = NULL;
+                if (b->load_state != UNIT_LOADED)
+                        continue;
+                int r = netplug_bridge_up(m->netplug, b, &err);
+                if (r < 0)
+                        log_error_errno(r, "Failed to set up bridge %s: %s", b->name, err ? err : "%m");
+        }
+}
+
 static void manager_forget_removed(struct manager *m) {
         size_t k = 0;
 
@@ -1448,8 +1579,16 @@ int manager_reload(struct manager *m) {
         s->n_units = k;
 
         qsort(m->units, m->n_units, sizeof(struct unit *), cmp_unit_ptr);
+        if (m->netplug)
+                for (int i = 0; i < n; i++)
+                        if (diff[i].is_bridge && diff[i].change == UNIT_REMOVED) {
+                                r = netplug_bridge_down(m->netplug, diff[i].name);
+                                if (r < 0)
+                                        log_warning_errno(r, "Failed to remove bridge %s, ignoring: %m", diff[i].name);
+                        }
         unit_set_free(m->set);
         m->set = TAKE_PTR(s);
+        manager_bridges_up(m);
         manager_forget_removed(m);
         manager_dispatch(m);
         log_info("Reloaded %s.", m->units_dir);
@@ -1464,6 +1603,7 @@ int manager_startup(struct manager *m) {
         if (r < 0)
                 return r;
 
+        manager_bridges_up(m);
         for (size_t i = 0; i < m->n_units; i++) {
                 struct unit *u = m->units[i];
                 if (u->load_state == UNIT_LOADED && u->config->autostart)
@@ -1533,6 +1673,14 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
         }
         log_info("cgroups: %s layout, root %s.", cg_layout_to_string(cg_host_layout(m->cg_host)),
                  cg_root_path(m->cg_root));
+
+        /* The nftables table and the link marks are named after the cgroup root: unique per instance. */
+        r = netplug_new(m->cgroup_root[0] == '/' ? m->cgroup_root + 1 : m->cgroup_root, m->state_dir,
+                        m->runtime_dir, &m->netplug);
+        if (r < 0)
+                log_warning_errno(r, "Failed to set up networking, units with Bridge= will not start: %m");
+        else
+                log_debug("nftables table %s.", netplug_table_name(m->netplug));
         *ret = m;
         return 0;
 fail:
@@ -1553,6 +1701,12 @@ struct manager *manager_free(struct manager *m) {
                 unit_free(u);
         }
         free(m->units);
+        if (m->netplug) {
+                int r = netplug_shutdown(m->netplug);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to undo every network change, ignoring: %m");
+                m->netplug = netplug_free(m->netplug);
+        }
         unit_set_free(m->set);
         if (m->cg_root) {
                 int r = cg_root_remove(m->cg_root);

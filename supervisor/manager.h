@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cgroupd.h"
+#include "netplug.h"
 #include "units.h"
 
 enum unit_active_state {
@@ -87,6 +88,9 @@ struct unit {
         int notify_fd;     /* Type=notify: the unit's datagram socket */
         ev_io notify_watch;
         const char *attach_step; /* what the parent was doing between clone and go, for errors */
+        char *attach_error;      /* ... and its own message, when it has one (netplug's) */
+        struct netplug_unit *net; /* veth, address, DNAT rules of the current run */
+        char *resolv_conf;        /* RUNTIME/units/NAME.resolv.conf for DNS= */
         char *setup_error; /* the last "setup" message, for status */
 
         struct cg_unit *cgroup;
@@ -195,3 +199,7 @@ enum manager_shutdown manager_shutting_down(struct manager *m);
 
 /* The cgroup path of a unit for status, or NULL. */
 const char *unit_cgroup_path(struct unit *u);
+
+/* The unit's address ("10.88.0.2/24") while its network is up, or NULL; and its published ports. */
+const char *unit_address(struct unit *u);
+const struct port_map *unit_ports(struct unit *u, size_t *ret_n);

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The objects behind netplug.h and the helpers its files share: the rtnetlink calls (nl_*), the
+ * ruleset text (nft_*), the leases and the sysctls. Not included by anything outside netplug/. */
+
+#include <linux/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netplug.h"
+
+struct nft_ctx;
+
+/* ---- rtnetlink (rtnl.c) ------------------------------------------------------------------ */
+
+struct nl_sock;
+
+struct nl_link {
+        int ifindex;
+        unsigned flags; /* IFF_* */
+        unsigned mtu;
+        int master; /* ifindex, 0 when none */
+        char name[IFNAMSIZ];
+        char kind[16];   /* IFLA_INFO_KIND, "" when none */
+        char alias[128]; /* IFLA_IFALIAS, "" when none */
+};
+
+/* A NETLINK_ROUTE socket in the calling thread's network namespace, with extended acks. */
+int nl_open(struct nl_sock **ret);
+/* The same, in the network namespace @netns_fd: the thread enters it for the socket() call and
+ * goes back to @home_netns_fd. */
+int nl_open_in_netns(int netns_fd, int home_netns_fd, struct nl_sock **ret);
+struct nl_sock *nl_close(struct nl_sock *nl);
+static inline void nl_closep(struct nl_sock **nl) {
+        *nl = nl_close(*nl);
+}
+
+/* The kernel's extended-ack text of the last failed request, "" when it gave none. */
+const char *nl_extack(const struct nl_sock *nl);
+
+/* -ENODEV when there is no such link. */
+int nl_link_get(struct nl_sock *nl, const char *name, struct nl_link *ret);
+int nl_link_get_by_index(struct nl_sock *nl, int ifindex, struct nl_link *ret);
+/* Calls @fn for every link; @fn returning < 0 stops the walk (the dump is still drained). */
+int nl_link_foreach(struct nl_sock *nl, int (*fn)(const struct nl_link *l, void *userdata), void *userdata);
+
+int nl_bridge_create(struct nl_sock *nl, const char *name, const uint8_t mac[6]);
+/* Creates @name (up, enslaved to @master when > 0, @mtu when > 0) with its peer @peer_name
+ * born inside @peer_netns_fd (down), with MAC @peer_mac (NULL: random). */
+int nl_veth_create(struct nl_sock *nl, const char *name, unsigned mtu, int master, const char *peer_name,
+                   int peer_netns_fd, const uint8_t peer_mac[6]);
+int nl_link_set_up(struct nl_sock *nl, int ifindex);
+/* By @ifindex, or by @name when @ifindex is 0. */
+int nl_link_set_alias(struct nl_sock *nl, int ifindex, const char *name, const char *alias);
+/* -ENODEV when already gone. */
+int nl_link_delete(struct nl_sock *nl, int ifindex);
+int nl_link_delete_by_name(struct nl_sock *nl, const char *name);
+
+/* 1 when @ifindex carries exactly @a (address and prefix), 0 when not. */
+int nl_addr_has(struct nl_sock *nl, int ifindex, const struct cidr *a);
+int nl_addr_add(struct nl_sock *nl, int ifindex, const struct cidr *a);
+int nl_addr_delete(struct nl_sock *nl, int ifindex, const struct cidr *a);
+int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *gw);
+
+/* ---- nftables (nft.c) -------------------------------------------------------------------- */
+
+/* Writes the ruleset of @np in two parts. @ret_structure replaces the table:
+ * "table inet T; delete table inet T; table inet T { … }" with empty port maps, or only its
+ * first two lines when nothing needs the table. @ret_elements fills the maps: "flush map …;
+ * add element …". Applied together they make the whole table; while the structure stays the
+ * same, the elements alone bring it up to date. */
+int nft_ruleset_build(const struct netplug *np, char **ret_structure, char **ret_elements);
+/* Runs @text in one transaction; on failure *ret_error gets nft's first error line. */
+int nft_apply(struct nft_ctx *ctx, const char *text, char **ret_error);
+
+/* ---- the object ---------------------------------------------------------------------------- */
+
+struct np_lease {
+        struct ip_addr addr;
+        char *unit;
+};
+
+struct np_bridge {
+        char *name;
+        struct cidr address; /* the bridge's own address, with the prefix of its subnet */
+        bool nat;
+        bool created;    /* carries our mark: deleted by netplug_shutdown() */
+        bool addr_added; /* we added ->address */
+
+        bool leases_loaded;
+        struct np_lease *leases; /* sorted by address */
+        size_t n_leases;
+};
+
+struct np_sysctl {
+        char *key;   /* below /proc/sys, "net/ipv4/ip_forward" */
+        char *value; /* the value before we changed it */
+};
+
+struct netplug {
+        char *instance;
+        char *table; /* "sup_<instance>", also the mark in link aliases */
+        char *state_dir;
+        char *runtime_dir;
+        int home_netns_fd; /* the thread's network namespace, to come back to */
+
+        struct nl_sock *nl;
+        struct nft_ctx *nft;
+        char *nft_structure; /* the table's structure in force (nft_ruleset_build()), NULL: unknown */
+        char *nft_elements;  /* and its map elements */
+
+        struct np_bridge **bridges;
+        size_t n_bridges;
+        struct netplug_unit **units; /* up */
+        size_t n_units;
+        struct np_sysctl *sysctls;
+        size_t n_sysctls;
+};
+
+struct netplug_unit {
+        struct netplug *np; /* NULL once detached by netplug_free() */
+        char *name;
+        char *bridge;
+        char ifname[IFNAMSIZ];
+        struct cidr address;
+        char address_str[64];
+        struct port_map *ports;
+        size_t n_ports;
+        bool up; /* registered in np->units, ve-NAME exists as far as we know */
+};
+
+struct np_bridge *np_bridge_find(const struct netplug *np, const char *name);
+
+/* ---- addresses (addr.c) ------------------------------------------------------------------- */
+
+size_t np_addr_len(int family);
+bool np_cidr_contains(const struct cidr *net, const struct ip_addr *a);
+bool np_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
+int np_addr_compare(const struct ip_addr *a, const struct ip_addr *b);
+/* "10.0.0.2" / "10.0.0.2/24"; @buf of at least 64 bytes. */
+const char *np_addr_to_string(const struct ip_addr *a, char *buf, size_t len);
+const char *np_cidr_to_string(const struct cidr *c, char *buf, size_t len);
+/* The address part of @c. */
+void np_cidr_addr(const struct cidr *c, struct ip_addr *ret);
+/* The subnet's network address ("10.0.0.0"). */
+void np_cidr_network(const struct cidr *c, struct ip_addr *ret);
+/* @a plus @n within its family; false when it overflows the address. */
+bool np_addr_add(const struct ip_addr *a, uint64_t n, struct ip_addr *ret);
+bool np_addr_is_broadcast(const struct cidr *net, const struct ip_addr *a);
+
+/* ---- leases (lease.c) ---------------------------------------------------------------------- */
+
+/* Loads @b's lease file once (missing: no leases). */
+int np_leases_load(struct netplug *np, struct np_bridge *b);
+/* Records @unit at @addr (dropping its other lease and any other unit's lease of @addr) and
+ * writes the file atomically when something changed. */
+int np_lease_set(struct netplug *np, struct np_bridge *b, const char *unit, const struct ip_addr *addr);
+const struct np_lease *np_lease_by_unit(const struct np_bridge *b, const char *unit);
+const struct np_lease *np_lease_by_addr(const struct np_bridge *b, const struct ip_addr *addr);
+void np_leases_free(struct np_bridge *b);
+
+/* ---- sysctls (sysctl.c) -------------------------------------------------------------------- */
+
+int np_sysctl_read(const char *key, char *buf, size_t len);
+int np_sysctl_write(const char *key, const char *value);
+/* Sets @key to @value, remembering (and recording under the runtime dir) the old value the
+ * first time. */
+int np_sysctl_set(struct netplug *np, const char *key, const char *value);
+/* Restores @key (or every key when NULL) and forgets it. */
+int np_sysctl_restore(struct netplug *np, const char *key);
+/* Restores what a killed predecessor recorded, and removes the record. */
+int np_sysctl_restore_stale(struct netplug *np);
+void np_sysctls_free(struct netplug *np);
+
+/* ---- small helpers ------------------------------------------------------------------------- */
+
+uint64_t np_hash64(const void *p, size_t n);
+/* Writes @data to @path atomically: a temporary file beside it, fsync, rename. */
+int np_write_file_atomic(const char *path, const char *data, size_t len, int mode);
+int np_mkdir_p(const char *path, int mode);

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* netplug/ — the network of sup's containers: bridges, veth pairs whose container end is born
+ * inside the container's network namespace, addresses, the default route, the address leases,
+ * and the NAT and published-port rules in one nftables table per supd instance.
+ *
+ * Everything goes over rtnetlink (libmnl) and libnftables: no `ip` or `nft` process is run.
+ * Nothing here logs above debug, keeps global state, or leaves an fd without O_CLOEXEC. The
+ * object is meant for one thread (supd's): a unit's container end is configured by entering its
+ * network namespace from the calling thread for a moment.
+ *
+ * What an instance owns carries its mark, so that a successor finds it after a crash: the
+ * nftables table "inet sup_<instance>", the alias "sup_<instance> …" on every link it creates,
+ * and <runtime_dir>/netplug.sysctl with the values of the sysctls it changed.
+ *
+ * See README.md in this folder for the table layout and the lease file format. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "units.h"
+
+#define NETPLUG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+
+struct netplug;
+struct netplug_unit;
+
+/**
+ * netplug_new() - the network side of one supd instance
+ * @instance: what tells this instance from others on the host (runtime dir, cgroup root…);
+ *            lowered and reduced to [a-z0-9_] here (long strings end in a hash), NULL or ""
+ *            means "default"
+ * @state_dir: leases live in @state_dir/leases/, made when first needed
+ * @runtime_dir: where netplug.sysctl is kept (a tmpfs, cleared at boot); NULL: not kept, so a
+ *               killed instance's sysctl changes are not undone by its successor
+ * @ret: the new object (netplug_free())
+ *
+ * Removes what a killed predecessor of the same instance left behind, before anything else: its
+ * nftables table, the links carrying its mark (veths, and the bridges it had created), and it
+ * restores the sysctls recorded in @runtime_dir/netplug.sysctl.
+ *
+ * Returns: 0, or -errno (-EPERM without CAP_NET_ADMIN, -EPROTONOSUPPORT without nftables).
+ */
+int netplug_new(const char *instance, const char *state_dir, const char *runtime_dir, struct netplug **ret);
+
+/**
+ * netplug_free() - release memory and sockets only
+ *
+ * The table, bridges and veths stay as they are (a later netplug_new() of the same instance
+ * removes them). Units still up are detached: netplug_unit_free() then frees their memory only.
+ * Returns NULL.
+ */
+struct netplug *netplug_free(struct netplug *np);
+static inline void netplug_freep(struct netplug **np) {
+        *np = netplug_free(*np);
+}
+
+/**
+ * netplug_shutdown() - undo everything this instance did to the host
+ *
+ * Takes every unit still up down, deletes the nftables table, deletes the bridges this instance
+ * (or a predecessor of the same instance) created — adopted bridges stay, with their address —
+ * and restores the sysctls it changed (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding,
+ * net.ipv4.conf.BRIDGE.route_localnet). Goes on after a failure.
+ *
+ * Returns: 0, or the first -errno met.
+ */
+int netplug_shutdown(struct netplug *np);
+
+/**
+ * netplug_cleanup_stale() - delete veths named after units a predecessor recorded
+ * @unit_names: NULL-terminated, or NULL
+ *
+ * netplug_new() already removes every link carrying this instance's mark; this is for names
+ * recorded elsewhere (by the manager under the runtime dir). Only veths are deleted; a link
+ * that is not a veth, or that belongs to a unit up in @np, is left alone.
+ *
+ * Returns: the number of links deleted, or -errno.
+ */
+int netplug_cleanup_stale(struct netplug *np, char *const *unit_names);
+
+/**
+ * netplug_bridge_up() - create or adopt a bridge and give it its address
+ * @b: a loaded bridge (b->name, b->address, b->nat)
+ * @ret_error: on failure, a one-line message naming the step (kernel's extended ack included);
+ *             may be NULL
+ *
+ * An existing bridge of that name is adopted (a link of another kind is an error). The address
+ * is added when missing; a different address this instance set earlier (reload) is removed. The
+ * bridge gets a fixed MAC when created (derived from its name), so that adding ports does not
+ * change it under the containers' ARP caches. It is brought up, the table is rebuilt with its
+ * NAT rules (NAT=yes: masquerade of its subnet leaving by another interface, forwarding
+ * switched on). An IPv4 bridge gets route_localnet=1 so published ports answer on 127.0.0.1,
+ * with rules that drop 127.0.0.0/8 traffic arriving from it. Calling it again is cheap.
+ *
+ * Returns: 0, or -errno.
+ */
+int netplug_bridge_up(struct netplug *np, const struct bridge_config *b, char **ret_error);
+
+/**
+ * netplug_bridge_down() - forget a bridge (removed from the configuration)
+ *
+ * Fails with -EBUSY while a unit of @np is on it. Deletes the link when this instance created it,
+ * removes its rules and restores its route_localnet when adopted. A bridge @np does not know is
+ * left alone (0).
+ *
+ * Returns: 0, or -errno.
+ */
+int netplug_bridge_down(struct netplug *np, const char *name);
+
+/**
+ * netplug_unit_up() - plug a unit's network namespace into its bridge
+ * @unit: the unit name
+ * @c: its configuration: bridge, address_auto/address, gateway_set/gateway, ports
+ * @b: the bridge c->bridge names; brought up first if @np does not know it yet
+ * @netns_fd: the container's network namespace (open("/proc/PID/ns/net")); lo there is brought
+ *            up, eth0 is created in it
+ * @ret: the plugged unit (netplug_unit_down(), netplug_unit_free())
+ * @ret_error: on failure, a one-line message naming the step and the errno, with the kernel's
+ *             extended-ack text when it gave one; may be NULL
+ *
+ * In order: checks the published ports (another unit of @np publishing one: -EADDRINUSE naming
+ * it; a socket bound to it on the host: -EADDRINUSE "host port 8080/tcp is in use"), takes the
+ * address (a static one used by another unit up: -EADDRINUSE naming it; auto: the unit's lease,
+ * else the lowest free address of the subnet, recorded), creates the veth ve-NAME with its
+ * peer eth0 inside @netns_fd (MTU of the bridge, enslaved, both up), and inside: lo up, the
+ * address, the default route via Gateway= (the bridge address by default); then rebuilds the
+ * table with the unit's DNAT rules. Any failure undoes what was done, except a new lease, which
+ * is kept by design.
+ *
+ * Returns: 0, or -errno.
+ */
+int netplug_unit_up(struct netplug *np, const char *unit, const struct unit_config *c,
+                    const struct bridge_config *b, int netns_fd, struct netplug_unit **ret,
+                    char **ret_error);
+
+/**
+ * netplug_lo_up() - bring lo up in @netns_fd, for a unit with a network namespace and no Bridge=
+ *
+ * netplug_unit_up() does it for units on a bridge.
+ *
+ * Returns: 0, or -errno.
+ */
+int netplug_lo_up(struct netplug *np, int netns_fd);
+
+/**
+ * netplug_unit_down() - release what netplug_unit_up() set up
+ *
+ * Rebuilds the table without the unit's DNAT rules, deletes ve-NAME (its peer goes with it;
+ * already gone with the namespace is fine). The lease is kept. Idempotent; goes on after a
+ * failure.
+ *
+ * Returns: 0, or the first -errno met (for a debug line: there is nothing to retry).
+ */
+int netplug_unit_down(struct netplug *np, struct netplug_unit *u);
+
+/* Takes the unit down when still up, and frees it. Returns NULL. */
+struct netplug_unit *netplug_unit_free(struct netplug_unit *u);
+static inline void netplug_unit_freep(struct netplug_unit **u) {
+        *u = netplug_unit_free(*u);
+}
+
+/* The unit's address with its prefix, "10.0.0.2/24", for status. */
+const char *netplug_unit_address(const struct netplug_unit *u);
+/* The host side of its veth, "ve-web". */
+const char *netplug_unit_ifname(const struct netplug_unit *u);
+/* Its published ports, as given in its configuration. */
+const struct port_map *netplug_unit_ports(const struct netplug_unit *u, size_t *ret_n);
+
+/**
+ * netplug_link_name() - the host-side veth name of a unit
+ * @buf: at least NETPLUG_IFNAME_MAX + 1 bytes
+ *
+ * "ve-NAME" while that fits in 15 bytes, else "ve-" + the first 5 bytes of NAME + "-" + 6 hex
+ * digits of a hash of the whole name (stable across versions and hosts).
+ *
+ * Returns: @buf.
+ */
+char *netplug_link_name(const char *unit, char buf[static NETPLUG_IFNAME_MAX + 1]);
+
+/* The nftables table name of this instance, "sup_<instance>" (family inet). */
+const char *netplug_table_name(const struct netplug *np);
+
+/**
+ * netplug_lease_lookup() - the address leased to @unit on @bridge, without taking one
+ * @ret: its address (prefix of the bridge's subnet, when known; else 0)
+ *
+ * Returns: 0, -ENOENT when @unit has no lease there, or -errno.
+ */
+int netplug_lease_lookup(struct netplug *np, const char *bridge, const char *unit, struct cidr *ret);

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The sysctls netplug changes (forwarding, route_localnet of a bridge), with their old values
+ * kept in memory and in RUNTIME/netplug.sysctl ("KEY VALUE" lines), so that a shutdown — or the
+ * successor of a killed instance — puts them back. The record lives on the runtime dir, a tmpfs:
+ * after a reboot the kernel's values are the right ones again and the record is gone with it. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "netplug-internal.h"
+
+int np_sysctl_read(const char *key, char *buf, size_t len) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t k;
+
+        if (asprintf(&path, "/proc/sys/%s", key) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        k = read(fd, buf, len - 1);
+        if (k < 0)
+                return -errno;
+        while (k > 0 && (buf[k - 1] == '\n' || buf[k - 1] == ' '))
+                k--;
+        buf[k] = '\0';
+        return 0;
+}
+
+int np_sysctl_write(const char *key, const char *value) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t l = strlen(value);
+        ssize_t k;
+
+        if (asprintf(&path, "/proc/sys/%s", key) < 0)
+                return -ENOMEM;
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        k = write(fd, value, l);
+        if (k < 0)
+                return -errno;
+        return (size_t) k == l ? 0 : -EIO;
+}
+
+static char *record_path(const struct netplug *np) {
+        char *p;
+
+        if (!np->runtime_dir)
+                return NULL;
+        if (asprintf(&p, "%s/netplug.sysctl", np->runtime_dir) < 0)
+                return NULL;
+        return p;
+}
+
+static int record_write(struct netplug *np) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        if (!np->runtime_dir)
+                return 0;
+        path = record_path(np);
+        if (!path)
+                return -ENOMEM;
+        if (np->n_sysctls == 0)
+                return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+
+        r = np_mkdir_p(np->runtime_dir, 0755);
+        if (r < 0)
+                return r;
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < np->n_sysctls; i++)
+                fprintf(f, "%s %s\n", np->sysctls[i].key, np->sysctls[i].value);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return np_write_file_atomic(path, text, size, 0644);
+}
+
+int np_sysctl_set(struct netplug *np, const char *key, const char *value) {
+        struct np_sysctl *s = NULL, *p;
+        char cur[64];
+        int r;
+
+        r = np_sysctl_read(key, cur, sizeof(cur));
+        if (r < 0)
+                return r;
+        if (streq(cur, value))
+                return 0;
+
+        for (size_t i = 0; i < np->n_sysctls; i++)
+                if (streq(np->sysctls[i].key, key))
+                        s = &np->sysctls[i];
+
+        if (!s) {
+                /* Recorded before the change: a crash right after it still leaves the way back. */
+                p = realloc(np->sysctls, (np->n_sysctls + 1) * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                np->sysctls = p;
+                s = &p[np->n_sysctls];
+                *s = (struct np_sysctl){strdup(key), strdup(cur)};
+                if (!s->key || !s->value) {
+                        free(s->key);
+                        free(s->value);
+                        return -ENOMEM;
+                }
+                np->n_sysctls++;
+                r = record_write(np);
+                if (r < 0)
+                        log_debug_errno(r, "netplug: could not record the old value of %s, ignoring: %m",
+                                        key);
+        }
+
+        log_debug("netplug: sysctl %s: %s -> %s", key, cur, value);
+        return np_sysctl_write(key, value);
+}
+
+int np_sysctl_restore(struct netplug *np, const char *key) {
+        int ret = 0;
+        size_t j = 0;
+
+        for (size_t i = 0; i < np->n_sysctls; i++) {
+                struct np_sysctl *s = &np->sysctls[i];
+
+                if (key && !streq(s->key, key)) {
+                        np->sysctls[j++] = *s;
+                        continue;
+                }
+                int r = np_sysctl_write(s->key, s->value);
+                /* A bridge that is gone took its per-device value with it. */
+                if (r < 0 && r != -ENOENT && ret == 0)
+                        ret = r;
+                log_debug("netplug: sysctl %s restored to %s", s->key, s->value);
+                free(s->key);
+                free(s->value);
+        }
+        if (j == np->n_sysctls)
+                return ret;
+        np->n_sysctls = j;
+        int r = record_write(np);
+        return ret < 0 ? ret : r;
+}
+
+int np_sysctl_restore_stale(struct netplug *np) {
+        _cleanup_free_ char *path = NULL, *line = NULL;
+        size_t linesz = 0;
+        FILE *f;
+
+        if (!np->runtime_dir)
+                return 0;
+        path = record_path(np);
+        if (!path)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+
+        while (getline(&line, &linesz, f) >= 0) {
+                char key[256], value[64];
+
+                if (sscanf(line, "%255s %63s", key, value) != 2 || strstr(key, ".."))
+                        continue;
+                if (!startswith(key, "net/"))
+                        continue;
+                int r = np_sysctl_write(key, value);
+                log_debug_errno(r, "netplug: sysctl %s restored to %s after a killed predecessor: %m", key,
+                                value);
+        }
+        fclose(f);
+        return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+void np_sysctls_free(struct netplug *np) {
+        for (size_t i = 0; i < np->n_sysctls; i++) {
+                free(np->sysctls[i].key);
+                free(np->sysctls[i].value);
+        }
+        np->sysctls = mfree(np->sysctls);
+        np->n_sysctls = 0;
+}
