@@ -30,7 +30,7 @@ int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
-int write_file_atomic(const char *path, const char *text, mode_t mode) {
+int write_file_atomic(const char *path, const char *text, mode_t mode, bool durable) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         size_t len = strlen(text);
@@ -50,7 +50,7 @@ int write_file_atomic(const char *path, const char *text, mode_t mode) {
                 text += k;
                 len -= k;
         }
-        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
+        if ((durable && fsync(fd) < 0) || rename(tmp, path) < 0) {
                 int r = -errno;
                 (void) unlink(tmp);
                 return r;

@@ -678,9 +678,11 @@ static int unit_network_up(struct unit *u, pid_t pid) {
                         u->attach_error = NULL;
                 return -ENOENT;
         }
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
         r = netplug_unit_up(m->netplug, u->name, c, b, fd, &u->net, &u->attach_error);
         if (r >= 0)
-                log_debug("%s: network up, %s", u->name, strempty(netplug_unit_address(u->net)));
+                log_debug("%s: network up, %s, in %.3fms", u->name, strempty(netplug_unit_address(u->net)),
+                          (double) (now_usec(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
         return r;
 }
 
@@ -766,7 +768,7 @@ static int unit_write_resolv_conf(struct unit *u) {
         }
         if (fclose(f) != 0)
                 return -ENOMEM;
-        int r = write_file_atomic(path, text, 0644);
+        int r = write_file_atomic(path, text, 0644, false);
         if (r < 0)
                 return r;
         free(u->resolv_conf);
@@ -1204,6 +1206,7 @@ int manager_restart_unit(struct manager *m, struct unit *u, const char **ret_mes
         if (r < 0)
                 return r;
         if (unit_is_active(u)) {
+                u->n_start_times = 0; /* a requested restart begins a new start-limit count */
                 u->want_stop = true;
                 u->restart_after_stop = true;
                 manager_dispatch(m);

@@ -20,7 +20,7 @@ int record_write(const char *runtime_dir, const char *name, pid_t pid, const cha
             asprintf(&text, "unit=%s\npid=" PID_FMT "\ncgroup=%s\nstarted=%lld\n", name, pid, strempty(cgroup),
                      (long long) time(NULL)) < 0)
                 return -ENOMEM;
-        return write_file_atomic(path, text, 0600);
+        return write_file_atomic(path, text, 0600, false);
 }
 
 int record_remove(const char *runtime_dir, const char *name) {

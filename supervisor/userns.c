@@ -61,7 +61,7 @@ int userns_auto_range(const char *state_dir, const char *name, struct id_map *re
         uint32_t first = RANGE_BASE + slot * RANGE_SIZE;
         if (asprintf(&out, "%s%s %" PRIu32 "\n", orig, name, first) < 0)
                 return -ENOMEM;
-        r = write_file_atomic(path, out, 0644);
+        r = write_file_atomic(path, out, 0644, true);
         if (r < 0)
                 return r;
         *ret = (struct id_map) { .inside = 0, .outside = first, .count = RANGE_SIZE };

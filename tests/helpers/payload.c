@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -839,6 +841,31 @@ static int cmd_count(int argc, char **argv) {
         }
 }
 
+/* udp-echo PORT: sends every datagram back to its sender (for published udp ports). */
+static int cmd_udp_echo(int argc, char **argv) {
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        char buf[2048];
+        int fd;
+
+        if (argc != 2)
+                usage();
+        sa.sin_port = htons((uint16_t) atoi(argv[1]));
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                perror("udp-echo");
+                return 1;
+        }
+        printf("listening=%s\n", argv[1]);
+        flush_stdout();
+        for (;;) {
+                struct sockaddr_in from;
+                socklen_t len = sizeof(from);
+                ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *) &from, &len);
+                if (n >= 0)
+                        (void) sendto(fd, buf, (size_t) n, 0, (struct sockaddr *) &from, len);
+        }
+}
+
 static void print_errno(int err) {
         const char *name = strerrorname_np(err);
 
@@ -960,6 +987,7 @@ int main(int argc, char **argv) {
                 { "log",         cmd_log },
                 { "notify",      cmd_notify },
                 { "count",       cmd_count },
+                { "udp-echo",    cmd_udp_echo },
                 { "write-file",  cmd_write_file },
                 { "cat",         cmd_cat },
         };
