@@ -192,6 +192,16 @@ int cg_unit_is_empty(struct cg_unit *u);
 int cg_unit_events_fd(struct cg_unit *u, int *ret_wd);
 
 /**
+ * cg_unit_events_watch() - the same, as a watch added to the caller's inotify fd
+ *
+ * A supervisor with many units shares one inotify instance (the kernel allows 128 per user):
+ * events are matched to units by the returned watch descriptor.
+ *
+ * Returns: the watch descriptor, -EOPNOTSUPP without a v2 tree, or -errno.
+ */
+int cg_unit_events_watch(struct cg_unit *u, int inotify_fd);
+
+/**
  * cg_unit_destroy() - remove the unit's group (and any sub-group) in every hierarchy
  *
  * Returns: 0 when gone (a missing group counts as gone), -EBUSY while a process is left (the
@@ -304,6 +314,10 @@ int cg_unit_is_frozen(struct cg_unit *u);
  * does not exist, or -errno.
  */
 int cg_unit_oom_fd(struct cg_unit *u);
+
+/* v2 only: memory.events watched through the caller's inotify fd; returns the watch descriptor,
+ * -EOPNOTSUPP when the memory controller is a v1 one (use cg_unit_oom_fd()) or missing. */
+int cg_unit_oom_watch(struct cg_unit *u, int inotify_fd);
 /* Reads @fd until it would block. @u is unused for now (kept for symmetry). */
 void cg_unit_oom_drain(struct cg_unit *u, int fd);
 

@@ -181,6 +181,28 @@ int cg_unit_oom_fd(struct cg_unit *u) {
         return h->hier[i].v2 ? oom_fd_v2(u, u->dirs[i]) : oom_fd_v1(u, u->dirs[i]);
 }
 
+int cg_unit_oom_watch(struct cg_unit *u, int inotify_fd) {
+        const struct cg_host *h = u->root->host;
+        _cleanup_free_ char *p = NULL;
+        int i, wd;
+
+        i = cg_unit_hier_for(u, CG_CONTROLLER_MEMORY);
+        if (i < 0)
+                return i;
+        if (!h->hier[i].v2)
+                return -EOPNOTSUPP;
+        p = cg_path_join(u->dirs[i], "memory.events");
+        if (!p)
+                return -ENOMEM;
+        wd = inotify_add_watch(inotify_fd, p, IN_MODIFY);
+        if (wd < 0) {
+                if (errno == ENOENT && access(u->dirs[i], F_OK) >= 0)
+                        return -EOPNOTSUPP;
+                return log_debug_errno(-errno, "cgroupd: cannot watch %s: %m", p);
+        }
+        return wd;
+}
+
 void cg_unit_oom_drain(struct cg_unit *u, int fd) {
         /* Big enough for inotify events, and for the 8 bytes of an eventfd counter. */
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));

@@ -413,6 +413,21 @@ int cg_unit_events_fd(struct cg_unit *u, int *ret_wd) {
         return TAKE_FD(fd);
 }
 
+int cg_unit_events_watch(struct cg_unit *u, int inotify_fd) {
+        _cleanup_free_ char *p = NULL;
+        int wd, r;
+
+        if (!cg_host_has_v2(u->root->host))
+                return -EOPNOTSUPP;
+        r = unit_file(u, 0, "cgroup.events", &p);
+        if (r < 0)
+                return r;
+        wd = inotify_add_watch(inotify_fd, p, IN_MODIFY);
+        if (wd < 0)
+                return log_debug_errno(-errno, "cgroupd: cannot watch %s: %m", p);
+        return wd;
+}
+
 int cg_unit_destroy(struct cg_unit *u) {
         int ret = 0;
 

@@ -6,7 +6,10 @@
  * generic clients (busctl, gdbus) make before anything else. Every call is answered from the loop
  * at once; nothing here blocks or waits for a peer. */
 
+#include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -315,6 +318,27 @@ static int append_prop(sd_bus_message *reply, const char *key, const char *type,
         return sd_bus_message_close_container(reply);
 }
 
+static int append_strv_prop(sd_bus_message *reply, const char *key, char **l) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", key);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, l);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 static int append_log_tail(sd_bus_message *reply, struct unit *u) {
         _cleanup_strv_free_ char **lines = NULL;
         int r;
@@ -324,23 +348,24 @@ static int append_log_tail(sd_bus_message *reply, struct unit *u) {
                 if (r < 0)
                         log_debug_errno(r, "%s: Failed to read the log tail, ignoring: %m", u->name);
         }
+        return append_strv_prop(reply, "LogTail", lines);
+}
 
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", "LogTail");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append_strv(reply, lines);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
+/* PublishedPorts: "8080:80/tcp" for each port the unit's network publishes right now. */
+static int append_ports(sd_bus_message *reply, struct unit *u) {
+        _cleanup_strv_free_ char **l = NULL;
+        const struct port_map *p;
+        size_t n;
+
+        p = unit_ports(u, &n);
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (asprintf(&l[i], "%u:%u/%s", p[i].host_port, p[i].container_port,
+                             p[i].protocol == IPPROTO_UDP ? "udp" : "tcp") < 0)
+                        return -ENOMEM;
+        return append_strv_prop(reply, "PublishedPorts", l);
 }
 
 static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -370,7 +395,7 @@ static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_
             (r = append_prop(reply, "MainPID", "u", (uint32_t) u->main_pid)) < 0 ||
             (r = append_prop(reply, "Restarts", "u", (uint32_t) u->n_restarts)) < 0 ||
             (r = append_prop(reply, "CGroup", "s", strempty(unit_cgroup_path(u)))) < 0 ||
-            (r = append_prop(reply, "Address", "s", "")) < 0 ||
+            (r = append_prop(reply, "Address", "s", strempty(unit_address(u)))) < 0 ||
             (r = append_prop(reply, "ActiveEnterTimestamp", "t", u->active_enter_realtime)) < 0 ||
             (r = append_prop(reply, "StateChangeTimestamp", "t", u->state_change_realtime)) < 0 ||
             (r = append_prop(reply, "ExitCode", "s", unit_exit_code_string(u))) < 0 ||
@@ -379,6 +404,8 @@ static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_
             (r = append_prop(reply, "SetupError", "s", strempty(u->setup_error))) < 0 ||
             (r = append_prop(reply, "StartQueued", "b", (int) (u->want_start || u->restart_after_stop))) < 0 ||
             (r = append_prop(reply, "StopQueued", "b", (int) u->want_stop)) < 0 ||
+            (r = append_prop(reply, "Init", "b", (int) (u->config && u->config->init))) < 0 ||
+            (r = append_ports(reply, u)) < 0 ||
             (r = append_log_tail(reply, u)) < 0)
                 return r;
 
@@ -387,6 +414,29 @@ static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                 return r;
 
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* The error for a request the manager refused (manager.h lists what its -errno values mean): the
+ * unit is gone, or it is in no state for that (BadState, also for what this supd cannot do at
+ * all, like the freezer without cgroupd support), or something failed. @name may be NULL. */
+static int request_error(sd_bus_error *ret_error, int r, const char *verb, const char *name,
+                         const char *message) {
+        const char *sep = name ? " " : "";
+
+        switch (r) {
+        case -ENOENT:
+                return sd_bus_error_setf(ret_error, SUP_ERROR_NO_SUCH_UNIT, "Unit %s not found.", strempty(name));
+        case -ENOEXEC:
+        case -EBUSY:
+        case -ESHUTDOWN:
+        case -ESRCH:
+        case -EOPNOTSUPP:
+                return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "Cannot %s%s%s: %s", verb, sep,
+                                         strempty(name), message ?: strerror(-r));
+        default:
+                return sd_bus_error_set_errnof(ret_error, r, "Failed to %s%s%s: %s", verb, sep, strempty(name),
+                                               message ?: strerror(-r));
+        }
 }
 
 typedef int (*unit_request_t)(struct manager *m, struct unit *u, const char **ret_message);
@@ -405,19 +455,8 @@ static int unit_request(sd_bus_message *m, struct bus_conn *c, const char *verb,
                 return r;
 
         r = request(c->server->manager, u, &message);
-        switch (r) {
-        case -ENOENT:
-                return sd_bus_error_setf(ret_error, SUP_ERROR_NO_SUCH_UNIT, "Unit %s not found.", u->name);
-        case -ENOEXEC:
-        case -EBUSY:
-        case -ESHUTDOWN:
-                return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "Cannot %s %s: %s", verb, u->name,
-                                         message ?: strerror(-r));
-        default:
-                if (r < 0)
-                        return sd_bus_error_set_errnof(ret_error, r, "Failed to %s %s: %s", verb, u->name,
-                                                       message ?: strerror(-r));
-        }
+        if (r < 0)
+                return request_error(ret_error, r, verb, u->name, message);
 
         /* The state right after the request; the rest comes as UnitChanged signals. */
         return sd_bus_reply_method_return(m, "s", strempty(unit_active_state_to_string(u->state)));
@@ -433,6 +472,197 @@ static int method_stop_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
 static int method_restart_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         return unit_request(m, userdata, "restart", manager_restart_unit, ret_error);
+}
+
+static int method_kill_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct bus_conn *c = userdata;
+        const char *message = NULL, *whom;
+        struct unit *u;
+        int32_t sig;
+        bool all;
+        int r;
+
+        r = check_privileged(c, "kill", ret_error);
+        if (r < 0)
+                return r;
+        r = find_unit(c, m, &u, ret_error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "si", &whom, &sig);
+        if (r < 0)
+                return r;
+
+        if (streq(whom, "") || streq(whom, "main"))
+                all = false;
+        else if (streq(whom, "all"))
+                all = true;
+        else
+                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid whom \"%s\": expected \"main\" or \"all\".", whom);
+        if (sig <= 0 || sig >= _NSIG)
+                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid signal number %" PRIi32 ".", sig);
+
+        r = manager_kill_unit(c->server->manager, u, sig, all, &message);
+        if (r < 0)
+                return request_error(ret_error, r, "kill", u->name, message);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_reset_failed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct bus_conn *c = userdata;
+        const char *message = NULL;
+        struct unit *u;
+        int r;
+
+        r = check_privileged(c, "reset-failed", ret_error);
+        if (r < 0)
+                return r;
+        r = find_unit(c, m, &u, ret_error);
+        if (r < 0)
+                return r;
+
+        r = manager_reset_failed(c->server->manager, u, &message);
+        if (r < 0)
+                return request_error(ret_error, r, "reset", u->name, message);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int freeze_or_thaw(sd_bus_message *m, struct bus_conn *c, bool freeze, sd_bus_error *ret_error) {
+        const char *verb = freeze ? "freeze" : "thaw", *message = NULL;
+        struct unit *u;
+        int r;
+
+        r = check_privileged(c, verb, ret_error);
+        if (r < 0)
+                return r;
+        r = find_unit(c, m, &u, ret_error);
+        if (r < 0)
+                return r;
+
+        r = manager_freeze_unit(c->server->manager, u, freeze, &message);
+        if (r < 0)
+                return request_error(ret_error, r, verb, u->name, message);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_freeze(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        return freeze_or_thaw(m, userdata, true, ret_error);
+}
+
+static int method_thaw(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        return freeze_or_thaw(m, userdata, false, ret_error);
+}
+
+/* A counter the host does not provide (UINT64_MAX) is left out of the reply. */
+static int append_stat(sd_bus_message *reply, const char *key, uint64_t v) {
+        if (v == UINT64_MAX)
+                return 0;
+        return append_prop(reply, key, "t", v);
+}
+
+static int method_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct bus_conn *c = userdata;
+        const char *message = NULL;
+        struct cg_stats st = {};
+        struct unit *u;
+        int r;
+
+        r = find_unit(c, m, &u, ret_error);
+        if (r < 0)
+                return r;
+
+        r = manager_unit_stats(c->server->manager, u, &st, &message);
+        if (r < 0)
+                return request_error(ret_error, r, "get the statistics of", u->name, message);
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        if ((r = append_stat(reply, "CPUUsageNSec", st.cpu_usage_nsec)) < 0 ||
+            (r = append_stat(reply, "MemoryCurrent", st.memory_current)) < 0 ||
+            (r = append_stat(reply, "MemoryPeak", st.memory_peak)) < 0 ||
+            (r = append_stat(reply, "Tasks", st.tasks)) < 0 ||
+            (r = append_stat(reply, "OOMKills", st.oom_kills)) < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Reload() → (u n_errors, as errors): the number of units whose new files have errors (they are
+ * not started; a running one keeps its old instance), and the errors as supctl verify prints them
+ * ("web.unit:12: MemoryMax: invalid size \"12Q\""). */
+static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
+        struct bus_conn *c = userdata;
+        int r, n;
+
+        r = check_privileged(c, "reload", ret_error);
+        if (r < 0)
+                return r;
+
+        n = manager_reload(c->server->manager, &errors);
+        if (n == -ESHUTDOWN)
+                return request_error(ret_error, n, "reload", NULL, "supd is shutting down");
+        if (n < 0)
+                return request_error(ret_error, n, "reload", NULL, NULL);
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "u", (uint32_t) n);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, errors);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int shutdown_request(sd_bus_message *m, struct bus_conn *c, enum manager_shutdown how,
+                            sd_bus_error *ret_error) {
+        const char *verb = how == MANAGER_REBOOT ? "reboot" : "power off", *message = NULL;
+        int r;
+
+        r = check_privileged(c, verb, ret_error);
+        if (r < 0)
+                return r;
+
+        r = manager_request_shutdown(c->server->manager, how, &message);
+        if (r < 0)
+                return request_error(ret_error, r, verb, NULL, message);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_power_off(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        return shutdown_request(m, userdata, MANAGER_POWEROFF, ret_error);
+}
+
+static int method_reboot(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        return shutdown_request(m, userdata, MANAGER_REBOOT, ret_error);
+}
+
+static int method_get_log_path(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct bus_conn *c = userdata;
+        const char *path;
+        struct unit *u;
+        int r;
+
+        r = find_unit(c, m, &u, ret_error);
+        if (r < 0)
+                return r;
+
+        path = unit_log_path(u);
+        if (!path)
+                return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "Unit %s has no log file.", u->name);
+        return sd_bus_reply_method_return(m, "s", path);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -455,6 +685,19 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_stop_unit, 0),
         SD_BUS_METHOD_WITH_NAMES("RestartUnit", "s", SD_BUS_PARAM(name), "s", SD_BUS_PARAM(active_state),
                                  method_restart_unit, 0),
+        SD_BUS_METHOD_WITH_NAMES("KillUnit", "ssi", SD_BUS_PARAM(name) SD_BUS_PARAM(whom) SD_BUS_PARAM(signal),
+                                 "", , method_kill_unit, 0),
+        SD_BUS_METHOD_WITH_NAMES("ResetFailed", "s", SD_BUS_PARAM(name), "", , method_reset_failed, 0),
+        SD_BUS_METHOD_WITH_NAMES("Reload", "", , "uas", SD_BUS_PARAM(n_errors) SD_BUS_PARAM(errors), method_reload,
+                                 0),
+        SD_BUS_METHOD_WITH_NAMES("GetStats", "s", SD_BUS_PARAM(name), "a{sv}", SD_BUS_PARAM(stats),
+                                 method_get_stats, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Freeze", "s", SD_BUS_PARAM(name), "", , method_freeze, 0),
+        SD_BUS_METHOD_WITH_NAMES("Thaw", "s", SD_BUS_PARAM(name), "", , method_thaw, 0),
+        SD_BUS_METHOD("PowerOff", "", "", method_power_off, 0),
+        SD_BUS_METHOD("Reboot", "", "", method_reboot, 0),
+        SD_BUS_METHOD_WITH_NAMES("GetLogPath", "s", SD_BUS_PARAM(name), "s", SD_BUS_PARAM(path),
+                                 method_get_log_path, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("UnitChanged", "sss",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(active_state) SD_BUS_PARAM(result), 0),
         SD_BUS_VTABLE_END,

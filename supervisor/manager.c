@@ -47,6 +47,8 @@ struct manager {
         struct cg_host *cg_host;
         struct cg_root *cg_root;
         struct netplug *netplug; /* NULL: no networking on this host (logged once) */
+        int inotify_fd;          /* one for every unit's cgroup.events and memory.events */
+        ev_io inotify_watch;
 
         struct unit_set *set;
         struct unit **units;
@@ -118,11 +120,9 @@ static struct unit *unit_free(struct unit *u) {
                 return NULL;
         ev_io_stop(u->manager->loop, &u->pidfd_watch);
         ev_io_stop(u->manager->loop, &u->sync_watch);
-        ev_io_stop(u->manager->loop, &u->cg_watch);
         ev_timer_stop(u->manager->loop, &u->timer);
         safe_close(u->pidfd);
         safe_close(u->sync_fd);
-        safe_close(u->cg_events_fd);
         cg_unit_free(u->cgroup);
         log_stream_free(u->log);
         free(u->name);
@@ -132,10 +132,12 @@ static struct unit *unit_free(struct unit *u) {
         free(u->unit_dir);
         free(u->attach_error);
         free(u->resolv_conf);
+        free(u->log_path);
         netplug_unit_free(u->net);
         ev_io_stop(u->manager->loop, &u->notify_watch);
         safe_close(u->notify_fd);
         ev_io_stop(u->manager->loop, &u->oom_watch);
+        ev_timer_stop(u->manager->loop, &u->oom_recheck);
         safe_close(u->oom_fd);
         unit_config_free(u->config);
         unit_config_free(u->next_config);
@@ -146,9 +148,10 @@ static struct unit *unit_free(struct unit *u) {
 static void unit_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void unit_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents);
-static void unit_cg_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void unit_unwatch(struct unit *u);
 static void unit_notify_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void unit_oom_recheck_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void unit_check_oom(struct unit *u);
 static void unit_log_consumption(struct unit *u);
 
@@ -159,16 +162,18 @@ static int unit_new(struct manager *m, const char *name, struct unit_config *c, 
         if (!u)
                 return -ENOMEM;
         u->manager = m;
-        u->pidfd = u->sync_fd = u->cg_events_fd = u->notify_fd = u->oom_fd = -EBADF;
+        u->pidfd = u->sync_fd = u->notify_fd = u->oom_fd = -EBADF;
+        u->cg_events_wd = u->oom_wd = -1;
         ev_init(&u->oom_watch, unit_oom_cb);
         u->oom_watch.data = u;
+        ev_init(&u->oom_recheck, unit_oom_recheck_cb);
+        u->oom_recheck.data = u;
         ev_init(&u->notify_watch, unit_notify_cb);
         u->notify_watch.data = u;
         ev_init(&u->pidfd_watch, unit_pidfd_cb);
         ev_init(&u->sync_watch, unit_sync_cb);
-        ev_init(&u->cg_watch, unit_cg_cb);
         ev_init(&u->timer, unit_timer_cb);
-        u->pidfd_watch.data = u->sync_watch.data = u->cg_watch.data = u->timer.data = u;
+        u->pidfd_watch.data = u->sync_watch.data = u->timer.data = u;
         u->name = strdup(name);
         if (!u->name || asprintf(&u->unit_dir, "%s/units/%s", m->runtime_dir, name) < 0) {
                 unit_free(u);
@@ -178,14 +183,14 @@ static int unit_new(struct manager *m, const char *name, struct unit_config *c, 
         u->load_state = c ? c->load_state : UNIT_NOT_FOUND;
 
         if (c) {
-                _cleanup_free_ char *path = NULL;
-                if (asprintf(&path, "%s/logs/%s.log", m->state_dir, name) < 0) {
+                if (asprintf(&u->log_path, "%s/logs/%s.log", m->state_dir, name) < 0) {
                         unit_free(u);
                         return -ENOMEM;
                 }
-                r = log_stream_new(m->loop, path, c->log_max_size, &u->log);
+                r = log_stream_new(m->loop, u->log_path, c->log_max_size, &u->log);
                 if (r < 0)
-                        log_warning_errno(r, "%s: Failed to open log file '%s', output will be lost: %m", name, path);
+                        log_warning_errno(r, "%s: Failed to open log file '%s', output will be lost: %m", name,
+                                          u->log_path);
         }
         *ret = u;
         return 0;
@@ -205,6 +210,10 @@ size_t manager_units(struct manager *m, struct unit ***ret) {
 
 const char *unit_cgroup_path(struct unit *u) {
         return u->cgroup ? cg_unit_path(u->cgroup) : NULL;
+}
+
+const char *unit_log_path(struct unit *u) {
+        return u->log ? u->log_path : NULL;
 }
 
 const char *unit_address(struct unit *u) {
@@ -241,11 +250,11 @@ static void unit_release(struct unit *u) {
                 (void) unlink(u->resolv_conf);
                 u->resolv_conf = mfree(u->resolv_conf);
         }
-        ev_io_stop(u->manager->loop, &u->cg_watch);
-        u->cg_events_fd = safe_close(u->cg_events_fd);
+        unit_unwatch(u);
         ev_io_stop(u->manager->loop, &u->notify_watch);
         u->notify_fd = safe_close(u->notify_fd);
         ev_io_stop(u->manager->loop, &u->oom_watch);
+        ev_timer_stop(u->manager->loop, &u->oom_recheck);
         u->oom_fd = safe_close(u->oom_fd);
         u->sync_fd = safe_close(u->sync_fd);
         u->pidfd = safe_close(u->pidfd);
@@ -368,6 +377,23 @@ static void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents) {
 
         cg_unit_oom_drain(u->cgroup, u->oom_fd);
         unit_check_oom(u);
+        if (!u->oom_killed) {
+                /* The v1 notification comes as the group enters OOM; the kill is counted a moment
+                 * later. Look again then (twice at most), rather than only at exit. */
+                u->oom_rechecks = 0;
+                ev_timer_set(&u->oom_recheck, 0.05, 0.);
+                ev_timer_start(loop, &u->oom_recheck);
+        }
+}
+
+static void unit_oom_recheck_cb(struct ev_loop *loop, ev_timer *w, int revents) {
+        struct unit *u = w->data;
+
+        unit_check_oom(u);
+        if (!u->oom_killed && ++u->oom_rechecks < 2) {
+                ev_timer_set(w, 0.5, 0.);
+                ev_timer_start(loop, w);
+        }
 }
 
 /* Records why the set-up failed (takes @msg), for status, supd's log and the unit's log. */
@@ -446,15 +472,48 @@ static void unit_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents) {
         unit_reap_main(w->data);
 }
 
-static void unit_cg_cb(struct ev_loop *loop, ev_io *w, int revents) {
-        struct unit *u = w->data;
-        char buf[4096];
-
-        /* Drain the inotify fd; the content does not matter, cgroup.events is read again. */
-        while (read(u->cg_events_fd, buf, sizeof(buf)) > 0)
-                ;
+/* cgroup.events changed: the group may have emptied after the main process was gone. */
+static void unit_cgroup_changed(struct unit *u) {
         if (u->main_exited && u->main_pid && unit_cgroup_empty(u))
                 unit_run_finished(u);
+}
+
+/* The manager's one inotify fd (cgroup.events and v2 memory.events of every unit), matched to units
+ * by watch descriptor. */
+static void manager_inotify_cb(struct ev_loop *loop, ev_io *w, int revents) {
+        struct manager *m = w->data;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        for (;;) {
+                ssize_t n = read(m->inotify_fd, buf, sizeof(buf));
+                if (n <= 0)
+                        break;
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *e = (const struct inotify_event *) p;
+                        p += sizeof(*e) + e->len;
+                        if (e->mask & IN_IGNORED)
+                                continue;
+                        for (size_t i = 0; i < m->n_units; i++) {
+                                struct unit *u = m->units[i];
+                                if (u->oom_wd == e->wd)
+                                        unit_check_oom(u);
+                                else if (u->cg_events_wd == e->wd) {
+                                        unit_cgroup_changed(u);
+                                        break; /* the unit may be done: do not touch it further */
+                                }
+                        }
+                }
+        }
+}
+
+static void unit_unwatch(struct unit *u) {
+        struct manager *m = u->manager;
+
+        if (u->cg_events_wd >= 0)
+                (void) inotify_rm_watch(m->inotify_fd, u->cg_events_wd);
+        if (u->oom_wd >= 0)
+                (void) inotify_rm_watch(m->inotify_fd, u->oom_wd);
+        u->cg_events_wd = u->oom_wd = -1;
 }
 
 static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents) {
@@ -838,19 +897,20 @@ static void unit_start_now(struct unit *u) {
         u->oom_killed = false;
         if (cg_unit_oom_kills(u->cgroup, &u->oom_kills_at_start) < 0)
                 u->oom_kills_at_start = 0;
-        r = cg_unit_oom_fd(u->cgroup);
-        if (r >= 0) {
+        r = cg_unit_oom_watch(u->cgroup, m->inotify_fd);
+        if (r >= 0)
+                u->oom_wd = r;
+        else if (r == -EOPNOTSUPP && (r = cg_unit_oom_fd(u->cgroup)) >= 0) {
                 u->oom_fd = r;
                 ev_io_set(&u->oom_watch, u->oom_fd, EV_READ);
                 ev_io_start(m->loop, &u->oom_watch);
-        } else if (r != -EOPNOTSUPP)
+        }
+        if (r < 0 && r != -EOPNOTSUPP)
                 log_debug_errno(r, "%s: cannot watch for OOM kills, checking at exit only: %m", u->name);
-        r = cg_unit_events_fd(u->cgroup, NULL);
-        if (r >= 0) {
-                u->cg_events_fd = r;
-                ev_io_set(&u->cg_watch, u->cg_events_fd, EV_READ);
-                ev_io_start(m->loop, &u->cg_watch);
-        } else if (r != -EOPNOTSUPP)
+        r = cg_unit_events_watch(u->cgroup, m->inotify_fd);
+        if (r >= 0)
+                u->cg_events_wd = r;
+        else if (r != -EOPNOTSUPP)
                 return unit_setup_failed(u, "watch cgroup.events", r);
         r = cg_unit_clone_fd(u->cgroup);
         if (r >= 0)
@@ -1321,7 +1381,7 @@ void manager_reap(struct manager *m) {
         /* Pure v1: no cgroup.events, so every SIGCHLD is a chance that a group became empty. */
         for (size_t i = 0; i < m->n_units; i++) {
                 struct unit *u = m->units[i];
-                if (u->main_exited && u->main_pid && u->cg_events_fd < 0 && unit_cgroup_empty(u))
+                if (u->main_exited && u->main_pid && u->cg_events_wd < 0 && unit_cgroup_empty(u))
                         unit_run_finished(u);
         }
 }
@@ -1456,7 +1516,7 @@ static int cmp_unit_ptr(const void *a, const void *b) {
         return strcmp((*(struct unit *const *) a)->name, (*(struct unit *const *) b)->name);
 }
 
-int manager_reload(struct manager *m) {
+int manager_reload(struct manager *m, char ***ret_errors) {
         _cleanup_(unit_set_freep) struct unit_set *s = NULL;
         _cleanup_free_ struct unit_diff_entry *diff = NULL;
         struct unit_set old_view = {};
@@ -1468,9 +1528,12 @@ int manager_reload(struct manager *m) {
         r = unit_set_load_dir(m->units_dir, &s);
         if (r < 0)
                 return r;
+        _cleanup_strv_free_ char **errors = calloc(s->n_diags + 1, sizeof(char *));
+        if (!errors)
+                return -ENOMEM;
         for (size_t i = 0; i < s->n_diags; i++) {
-                _cleanup_free_ char *line = unit_diag_format(&s->diags[i]);
-                log_error("%s", line ? line : s->diags[i].message);
+                errors[i] = unit_diag_format(&s->diags[i]);
+                log_error("%s", errors[i] ? errors[i] : s->diags[i].message);
         }
 
         /* The diff compares configurations; the old ones are the units' own (or their pending). */
@@ -1595,6 +1658,8 @@ int manager_reload(struct manager *m) {
         manager_forget_removed(m);
         manager_dispatch(m);
         log_info("Reloaded %s.", m->units_dir);
+        if (ret_errors)
+                *ret_errors = TAKE_PTR(errors);
         return n_errors;
 }
 
@@ -1628,10 +1693,19 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
 
         if (!m)
                 return -ENOMEM;
+        m->inotify_fd = -EBADF;
         m->loop = loop;
         m->pid1 = o->pid1;
         ev_idle_init(&m->gc, manager_gc_cb);
         m->gc.data = m;
+        m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (m->inotify_fd < 0) {
+                r = log_error_errno(-errno, "Failed to create an inotify instance: %m");
+                goto fail;
+        }
+        ev_io_init(&m->inotify_watch, manager_inotify_cb, m->inotify_fd, EV_READ);
+        m->inotify_watch.data = m;
+        ev_io_start(loop, &m->inotify_watch);
         m->units_dir = strdup(o->units_dir);
         m->runtime_dir = strdup(o->runtime_dir);
         m->state_dir = strdup(o->state_dir);
@@ -1695,6 +1769,7 @@ struct manager *manager_free(struct manager *m) {
         if (!m)
                 return NULL;
         ev_idle_stop(m->loop, &m->gc);
+        ev_io_stop(m->loop, &m->inotify_watch);
         for (size_t i = 0; i < m->n_units; i++) {
                 struct unit *u = m->units[i];
                 if (u->log)
@@ -1718,6 +1793,7 @@ struct manager *manager_free(struct manager *m) {
                 cg_root_free(m->cg_root);
         }
         cg_host_free(m->cg_host);
+        safe_close(m->inotify_fd);
         free(m->units_dir);
         free(m->runtime_dir);
         free(m->state_dir);

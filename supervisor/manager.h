@@ -94,11 +94,13 @@ struct unit {
         char *setup_error; /* the last "setup" message, for status */
 
         struct cg_unit *cgroup;
-        int cg_events_fd;
-        ev_io cg_watch;
-        int oom_fd;                /* readable when the group's OOM-kill count may have grown */
+        int cg_events_wd;          /* cgroup.events in the manager's inotify fd, or -1 */
+        int oom_wd;                /* memory.events (v2) in the manager's inotify fd, or -1 */
+        int oom_fd;                /* v1: an eventfd readable when an OOM kill may have happened */
         ev_io oom_watch;
         uint64_t oom_kills_at_start;
+        ev_timer oom_recheck;      /* v1 wakes on entering OOM, before the kill is counted */
+        unsigned oom_rechecks;
         bool oom_killed;           /* this run lost a process to the OOM killer */
 
         ev_timer timer; /* restart delay, start or stop timeout */
@@ -116,6 +118,7 @@ struct unit {
         size_t n_start_times;
 
         struct log_stream *log;
+        char *log_path;
         char *unit_dir; /* RUNTIME/units/NAME */
 
         /* reload */
@@ -186,9 +189,10 @@ int manager_request_shutdown(struct manager *m, enum manager_shutdown how, const
  * A unit whose file became invalid keeps running as it was; its error is logged and counted.
  *
  * Returns the number of units whose new file has errors (>= 0), or -errno when the directory
- * cannot be read (nothing changed then).
+ * cannot be read (nothing changed then). @ret_errors (may be NULL): every error line, as
+ * `supctl verify` prints them.
  */
-int manager_reload(struct manager *m);
+int manager_reload(struct manager *m, char ***ret_errors);
 
 /* Child processes: called on SIGCHLD; reaps every child that is not a unit's main process. */
 void manager_reap(struct manager *m);
@@ -202,4 +206,7 @@ const char *unit_cgroup_path(struct unit *u);
 
 /* The unit's address ("10.88.0.2/24") while its network is up, or NULL; and its published ports. */
 const char *unit_address(struct unit *u);
+
+/* STATE/logs/NAME.log, or NULL when the unit has no log (its file could not be opened). */
+const char *unit_log_path(struct unit *u);
 const struct port_map *unit_ports(struct unit *u, size_t *ret_n);

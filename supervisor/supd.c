@@ -192,7 +192,7 @@ static void signal_cb(struct ev_loop *loop, ev_io *w, int revents) {
                 case SIGHUP:
                         log_info("Received SIGHUP, reloading units.");
                         if (s->manager) {
-                                int r = manager_reload(s->manager);
+                                int r = manager_reload(s->manager, NULL);
                                 if (r < 0)
                                         log_error_errno(r, "Failed to reload units: %m");
                         }

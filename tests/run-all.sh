@@ -24,7 +24,7 @@ else
 fi
 
 echo "==> shellcheck"
-shellcheck -x tests/run-all.sh tests/fuzz/run.sh tests/rootfs/build-rootfs.sh tests/bench/*.sh tests/vm/*.sh tests/integration/*.sh .ci/run
+shellcheck -x tests/run-all.sh tests/fuzz/run.sh tests/rootfs/build-rootfs.sh tests/bench/*.sh tests/vm/*.sh tests/integration/*.sh supervisor/supctl/completion/supctl.bash .ci/run
 
 echo "==> build (ASan/UBSan) and the unit suite"
 [ -d build-asan ] || meson setup build-asan -Dsanitize=true >/dev/null

@@ -92,8 +92,9 @@ void unit_set_freep(struct unit_set **s) {
 }
 
 struct unit_config *unit_set_find_unit(const struct unit_set *s, const char *name) {
+        /* Entries may be NULL while a caller is taking the configurations over (reload). */
         for (size_t i = 0; i < s->n_units; i++)
-                if (streq(s->units[i]->name, name))
+                if (s->units[i] && streq(s->units[i]->name, name))
                         return s->units[i];
         return NULL;
 }

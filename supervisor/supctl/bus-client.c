@@ -138,6 +138,7 @@ void unit_info_done(struct unit_info *i) {
         free(i->status_text);
         free(i->setup_error);
         strv_free(i->log_tail);
+        strv_free(i->published_ports);
         *i = (struct unit_info) {};
 }
 
@@ -165,7 +166,9 @@ static const struct unit_prop {
         { "SetupError", "s", offsetof(struct unit_info, setup_error) },
         { "StartQueued", "b", offsetof(struct unit_info, start_queued) },
         { "StopQueued", "b", offsetof(struct unit_info, stop_queued) },
+        { "Init", "b", offsetof(struct unit_info, init) },
         { "LogTail", "as", offsetof(struct unit_info, log_tail) },
+        { "PublishedPorts", "as", offsetof(struct unit_info, published_ports) },
 };
 
 static int read_prop(sd_bus_message *m, const struct unit_prop *p, struct unit_info *i) {

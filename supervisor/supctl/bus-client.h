@@ -57,7 +57,9 @@ struct unit_info {
         char *setup_error;
         int start_queued; /* a start waits for dependencies, or for the stop half of a restart */
         int stop_queued;
+        int init;        /* the main process is the container's init; the payload is its first child */
         char **log_tail;
+        char **published_ports;
 };
 
 void unit_info_done(struct unit_info *i);

@@ -56,6 +56,10 @@ static int print_json(const struct unit_info *i) {
         STRV_FOREACH(l, i->log_tail)
                 json_object_array_add(tail, json_object_new_string(*l));
         json_object_object_add(o, "log_tail", tail);
+        json_object *ports = json_object_new_array();
+        STRV_FOREACH(p, i->published_ports)
+                json_object_array_add(ports, json_object_new_string(*p));
+        json_object_object_add(o, "published_ports", ports);
 
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         return 0;
@@ -117,6 +121,12 @@ static void print_text(const struct unit_info *i) {
                 printf("     CGroup: %s\n", i->cgroup);
         if (!str_empty(i->address))
                 printf("    Address: %s\n", i->address);
+        if (i->published_ports && i->published_ports[0]) {
+                printf("      Ports:");
+                STRV_FOREACH(p, i->published_ports)
+                        printf(" %s", *p);
+                putchar('\n');
+        }
         print_last_exit(i);
         if (!str_empty(i->status_text))
                 printf("     Status: \"%s\"\n", i->status_text);
