@@ -12,7 +12,7 @@ fuzz_seconds=${SUP_FUZZ_SECONDS:-60}
 deps=(meson ninja-build pkg-config gcc libc6-dev clang libclang-rt-14-dev
       libinih-dev libsystemd-dev libev-dev libmnl-dev libnftables-dev libseccomp-dev libcap-dev
       libjson-c-dev scdoc shellcheck busybox-static iproute2 nftables systemd util-linux
-      crun runc qemu-system-x86 linux-image-amd64 cpio python3)
+      crun runc qemu-system-x86 linux-image-amd64 cpio python3 libglib2.0-bin)
 
 if [ "$(id -u)" -eq 0 ]; then
         echo "==> installing test dependencies"

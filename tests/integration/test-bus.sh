@@ -53,6 +53,23 @@ ok $? "StopUnit bus-a succeeds"
 wait_for inactive bus-a 5
 ok $? "bus-a: inactive"
 
+# UnitChanged reaches an independent client: gdbus (busctl monitor needs a bus daemon) subscribes on
+# the peer-to-peer socket, and a start of bus-b shows up as signals naming it.
+if command -v gdbus >/dev/null; then
+        timeout 8 gdbus monitor --address "$address" --dest org.sup.Manager1 >"$TMP/monitor" 2>&1 &
+        monitor=$!
+        sleep 0.5
+        sc start bus-b
+        sc stop bus-b
+        sleep 0.5
+        kill "$monitor" 2>/dev/null
+        wait "$monitor" 2>/dev/null
+        like "$(cat "$TMP/monitor")" "UnitChanged \\('bus-b', 'running'" "gdbus monitor sees UnitChanged(bus-b, running)"
+        like "$(cat "$TMP/monitor")" "UnitChanged \\('bus-b', 'inactive'" "gdbus monitor sees UnitChanged(bus-b, inactive)"
+else
+        skip "gdbus not found (apt-get install libglib2.0-bin)"
+fi
+
 out=$(bc call org.sup.Manager1 /org/sup/Manager1 org.sup.Manager1 StartUnit s nosuch 2>&1)
 isnt $? 0 "StartUnit of a missing unit fails"
 like "$out" "nosuch" "the error message names the unit"

@@ -128,14 +128,14 @@ is "$(ufield web address)" "$web_addr" "web keeps its address across a supd SIGK
 like "$(in_unit fixed timeout 5 busybox wget -q -O - "http://${web_addr%/*}/")" "Hello" "the network works again after the restart"
 ok "$(grep -q "Cleaned up after a previous instance" "$SUPD_LOG"; echo $?)" "the new supd cleaned up after the killed one"
 
-# ---- 200 start/stop cycles of a networked unit: no link, rule or fd left
+# ---- 500 start/stop cycles of a networked unit: no link, rule or fd left
 fds_before=$(supd_fds_settled)
 rules_before=$(in_sup nft -a list ruleset | grep -c 'handle')
 failures=0
-for _ in $(seq 200); do
+for _ in $(seq 500); do
         { sc start cycle && sc stop cycle; } || failures=$((failures + 1))
 done
-is "$failures" 0 "cycle: 200 networked start/stop cycles"
+is "$failures" 0 "cycle: 500 networked start/stop cycles"
 ok "$(! in_sup ip -o link show ve-cycle >/dev/null 2>&1; echo $?)" "cycle: no veth left"
 is "$(in_sup nft -a list ruleset | grep -c 'handle')" "$rules_before" "cycle: the ruleset is back to its size"
 ok "$(! in_sup nft list ruleset | grep -q 8088; echo $?)" "cycle: no rule for its port left"
