@@ -6,26 +6,10 @@
 # Usage (root): tests/bench/bench-net.sh [BUILD_DIR] [N]
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:-$top/build}" && pwd)
-n=${2:-100}
-[ "$(id -u)" -eq 0 ] || { echo "bench-net: needs root" >&2; exit 77; }
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init bench-net 100 "$@"
 
-work=$(mktemp -d /tmp/sup-bench-net.XXXXXX)
-ns=sup-bench-net-$$
-cleanup() {
-        [ -n "${supd_pid:-}" ] && kill "$supd_pid" 2>/dev/null && wait "$supd_pid" 2>/dev/null
-        ip netns del "$ns" 2>/dev/null || true
-        ip netns del "$ns-c" 2>/dev/null || true
-        rm -rf "$work"
-}
-trap cleanup EXIT
-
-rootfs=$build/test-rootfs
-"$top/tests/rootfs/build-rootfs.sh" "$rootfs" "$build/tests/helpers/payload" 2>/dev/null
-median() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f", m}'; }
-
-mkdir -p "$work/units"
 printf '[Bridge]\nAddress=10.124.0.1/24\n' >"$work/units/benchbr.bridge"
 for u in plain net; do
         {
@@ -34,13 +18,7 @@ for u in plain net; do
         } >"$work/units/$u.unit"
 done
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-nsenter --net="/run/netns/$ns" "$build/supervisor/supd" --units "$work/units" --runtime-dir "$work/run" \
-        --state-dir "$work/state" --cgroup-root "sup-bench-net-$$" --log-level debug 2>"$work/supd.log" &
-supd_pid=$!
-for _ in $(seq 50); do [ -S "$work/run/control" ] && break; sleep 0.1; done
-export SUP_SOCKET=$work/run/control
+bench_start_supd --log-level debug
 
 # Start and stop each unit N times, in turns; the pause lets the kernel finish tearing down the last
 # run's namespaces (cleanup_net holds the rtnl lock), which would otherwise be billed to the next start.
@@ -56,9 +34,7 @@ net_of() { sed -n "s/^supd: net: network up, .* in \([0-9.]*\)ms/\1/p" "$work/su
 plain=$(setup_of plain)
 net=$(setup_of net)
 netplug=$(net_of)
-kill "$supd_pid"
-wait "$supd_pid" 2>/dev/null || true
-supd_pid=
+bench_stop_supd
 
 # The same plumbing with commands: bridge exists; veth into a fresh netns, enslave, up, addresses,
 # route, one DNAT rule; then undone. Timed per run, N runs.
