@@ -12,6 +12,7 @@
 
 #include "netplug.h"
 
+struct mnl_socket;
 struct nft_ctx;
 
 /* ---- rtnetlink (rtnl.c) ------------------------------------------------------------------ */
@@ -30,12 +31,18 @@ struct nl_link {
 
 /* A NETLINK_ROUTE socket in the calling thread's network namespace, with extended acks. */
 int nl_open(struct nl_sock **ret);
-/* The same, in the network namespace @netns_fd: the thread enters it for the socket() call and
- * goes back to @home_netns_fd. */
-int nl_open_in_netns(int netns_fd, int home_netns_fd, struct nl_sock **ret);
+/* The object alone, without a socket: for nl_attach_in_netns(). */
+int nl_alloc(struct nl_sock **ret);
+/* Gives @nl a socket in the network namespace @netns_fd (closing the one it had): the thread
+ * enters it for the socket() call and goes back to @home_netns_fd. Reusing one object keeps
+ * a unit's start from allocating (and writing) 32 KiB of receive buffer. */
+int nl_attach_in_netns(struct nl_sock *nl, int netns_fd, int home_netns_fd);
+/* Closes @nl's socket, keeps @nl. A socket inside a container's namespace would keep the
+ * namespace (and its end of the veth) alive after the container is gone. */
+void nl_detach(struct nl_sock *nl);
 struct nl_sock *nl_close(struct nl_sock *nl);
-static inline void nl_closep(struct nl_sock **nl) {
-        *nl = nl_close(*nl);
+static inline void nl_detachp(struct nl_sock **nl) {
+        nl_detach(*nl);
 }
 
 /* The kernel's extended-ack text of the last failed request, "" when it gave none. */
@@ -49,9 +56,10 @@ int nl_link_foreach(struct nl_sock *nl, int (*fn)(const struct nl_link *l, void 
 
 int nl_bridge_create(struct nl_sock *nl, const char *name, const uint8_t mac[6]);
 /* Creates @name (up, enslaved to @master when > 0, @mtu when > 0) with its peer @peer_name
- * born inside @peer_netns_fd (down), with MAC @peer_mac (NULL: random). */
+ * born inside @peer_netns_fd (down), with MAC @peer_mac (NULL: random). *ret_peer_ifindex (when
+ * not NULL) gets the peer's ifindex in its namespace, or 0 when the kernel did not tell. */
 int nl_veth_create(struct nl_sock *nl, const char *name, unsigned mtu, int master, const char *peer_name,
-                   int peer_netns_fd, const uint8_t peer_mac[6]);
+                   int peer_netns_fd, const uint8_t peer_mac[6], int *ret_peer_ifindex);
 int nl_link_set_up(struct nl_sock *nl, int ifindex);
 /* By @ifindex, or by @name when @ifindex is 0. */
 int nl_link_set_alias(struct nl_sock *nl, int ifindex, const char *name, const char *alias);
@@ -65,6 +73,20 @@ int nl_addr_add(struct nl_sock *nl, int ifindex, const struct cidr *a);
 int nl_addr_delete(struct nl_sock *nl, int ifindex, const struct cidr *a);
 int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *gw);
 
+enum nl_inside_step {
+        NL_INSIDE_LO_UP,
+        NL_INSIDE_LINK_UP,
+        NL_INSIDE_ADDRESS,
+        NL_INSIDE_ROUTE,
+        _NL_INSIDE_STEP_MAX,
+};
+
+/* Brings up lo and @ifindex, adds @a to @ifindex and the default route via @gw: four requests in
+ * one sendmsg(). On failure, *ret_failed is the first step that failed (the kernel goes on with
+ * the next ones: the caller deletes the link). */
+int nl_configure_inside(struct nl_sock *nl, int ifindex, const struct cidr *a, const struct ip_addr *gw,
+                        enum nl_inside_step *ret_failed);
+
 /* ---- nftables (nft.c) -------------------------------------------------------------------- */
 
 /* Writes the ruleset of @np in two parts. @ret_structure replaces the table:
@@ -75,6 +97,13 @@ int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *
 int nft_ruleset_build(const struct netplug *np, char **ret_structure, char **ret_elements);
 /* Runs @text in one transaction; on failure *ret_error gets nft's first error line. */
 int nft_apply(struct nft_ctx *ctx, const char *text, char **ret_error);
+/* A NETLINK_NETFILTER socket for nft_unit_elements(). */
+int nft_nl_open(struct mnl_socket **ret);
+/* Adds @u's published ports to its family's port map (or deletes them), in one transaction of
+ * their own, straight over nfnetlink: what `add element` / `delete element` would do, without
+ * libnftables' cache. Fails when the table or the map is not there, or (adding) when a host port
+ * is in the map with other data: the caller then rewrites the maps whole. */
+int nft_unit_elements(struct netplug *np, const struct netplug_unit *u, bool add);
 
 /* ---- the object ---------------------------------------------------------------------------- */
 
@@ -108,27 +137,30 @@ struct netplug {
         int home_netns_fd; /* the thread's network namespace, to come back to */
 
         struct nl_sock *nl;
+        struct nl_sock *nl_inside; /* for containers' namespaces, attached while in use */
         struct nft_ctx *nft;
+        struct mnl_socket *nfnl; /* for nft_unit_elements() */
+        uint32_t nfnl_seq;
         char *nft_structure; /* the table's structure in force (nft_ruleset_build()), NULL: unknown */
-        char *nft_elements;  /* and its map elements */
+        char *nft_elements;  /* and its map elements; NULL: unknown (units changed them since) */
 
         struct np_bridge **bridges;
         size_t n_bridges;
         struct netplug_unit **units; /* up */
-        size_t n_units;
+        size_t n_units, n_units_allocated;
         struct np_sysctl *sysctls;
         size_t n_sysctls;
 };
 
 struct netplug_unit {
         struct netplug *np; /* NULL once detached by netplug_free() */
-        char *name;
+        char *name;         /* these three point into the object's own allocation */
         char *bridge;
+        struct port_map *ports;
+        size_t n_ports;
         char ifname[IFNAMSIZ];
         struct cidr address;
         char address_str[64];
-        struct port_map *ports;
-        size_t n_ports;
         bool up; /* registered in np->units, ve-NAME exists as far as we know */
 };
 

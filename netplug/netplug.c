@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -183,11 +185,16 @@ static void bridge_forget(struct netplug *np, struct np_bridge *b) {
 }
 
 static int units_add(struct netplug *np, struct netplug_unit *u) {
-        struct netplug_unit **p = realloc(np->units, (np->n_units + 1) * sizeof(*p));
+        if (np->n_units == np->n_units_allocated) {
+                /* Grows, never shrinks: a unit's restart does not reallocate. */
+                size_t n = np->n_units_allocated ? np->n_units_allocated * 2 : 16;
+                struct netplug_unit **p = realloc(np->units, n * sizeof(*p));
 
-        if (!p)
-                return -ENOMEM;
-        np->units = p;
+                if (!p)
+                        return -ENOMEM;
+                np->units = p;
+                np->n_units_allocated = n;
+        }
         np->units[np->n_units++] = u;
         u->up = true;
         return 0;
@@ -251,6 +258,30 @@ static int rebuild(struct netplug *np, char **ret_error) {
         }
         set_applied(np, &structure, &elements);
         return 0;
+}
+
+/* A unit's ports into the maps (@add) or out of them: its elements alone, in a transaction of
+ * their own, while the table in force is the one last written; else, or when that fails (the
+ * table was edited, a stale element is in the way), the maps or the table rewritten whole. The
+ * caller has already added @u to np->units, or removed it. */
+static int ports_update(struct netplug *np, const struct netplug_unit *u, bool add, char **ret_error) {
+        int r;
+
+        if (u->n_ports == 0)
+                return 0;
+        if (np->nft_structure) {
+                r = nft_unit_elements(np, u, add);
+                if (r >= 0) {
+                        /* The maps' text in force is not kept up to date element by element: the next
+                         * rebuild() writes them whole. */
+                        np->nft_elements = mfree(np->nft_elements);
+                        return 0;
+                }
+                log_debug_errno(r, "netplug: %s the map elements of unit %s failed, rewriting: %m",
+                                add ? "adding" : "deleting", u->name);
+                np->nft_elements = mfree(np->nft_elements);
+        }
+        return rebuild(np, ret_error);
 }
 
 static int table_delete(struct netplug *np) {
@@ -384,12 +415,20 @@ int netplug_new(const char *instance, const char *state_dir, const char *runtime
         r = nl_open(&np->nl);
         if (r < 0)
                 return r;
+        r = nl_alloc(&np->nl_inside);
+        if (r < 0)
+                return r;
 
         np->nft = nft_ctx_new_cloexec();
         if (!np->nft)
                 return -ENOMEM;
         if (nft_ctx_buffer_output(np->nft) < 0 || nft_ctx_buffer_error(np->nft) < 0)
                 return -ENOMEM;
+        r = nft_nl_open(&np->nfnl);
+        if (r < 0)
+                /* Units' ports then go through libnftables, rewriting the maps whole. */
+                log_debug_errno(r, "netplug: no nfnetlink socket for the port maps, ignoring: %m");
+        np->nfnl_seq = (uint32_t) time(NULL);
 
         /* What a killed predecessor left: put the sysctls back first (route_localnet must not
          * outlive the rules that guard it), then its links, then its table. */
@@ -420,7 +459,10 @@ struct netplug *netplug_free(struct netplug *np) {
         np_sysctls_free(np);
         if (np->nft)
                 nft_ctx_free(np->nft);
+        if (np->nfnl)
+                mnl_socket_close(np->nfnl);
         nl_close(np->nl);
+        nl_close(np->nl_inside);
         safe_close(np->home_netns_fd);
         free(np->nft_structure);
         free(np->nft_elements);
@@ -820,14 +862,16 @@ static void unit_mac(const struct cidr *a, uint8_t mac[6]) {
         memcpy(mac + 2, p, 4);
 }
 
+/* *ret_peer_ifindex: eth0's ifindex in the container, 0 when unknown. */
 static int veth_create(struct netplug *np, struct netplug_unit *u, const struct nl_link *br, int netns_fd,
-                       char **ret_error) {
-        _cleanup_free_ char *alias = NULL;
+                       int *ret_peer_ifindex, char **ret_error) {
+        char alias[IFALIASZ];
         uint8_t mac[6];
         int r;
 
         unit_mac(&u->address, mac);
-        r = nl_veth_create(np->nl, u->ifname, br->mtu, br->ifindex, CONTAINER_IFNAME, netns_fd, mac);
+        r = nl_veth_create(np->nl, u->ifname, br->mtu, br->ifindex, CONTAINER_IFNAME, netns_fd, mac,
+                           ret_peer_ifindex);
         if (r == -EEXIST) {
                 struct nl_link old;
 
@@ -839,70 +883,78 @@ static int veth_create(struct netplug *np, struct netplug_unit *u, const struct 
                                                 "a link of that name exists, not made by this supd");
                         (void) nl_link_delete(np->nl, old.ifindex);
                         r = nl_veth_create(np->nl, u->ifname, br->mtu, br->ifindex, CONTAINER_IFNAME,
-                                           netns_fd, mac);
+                                           netns_fd, mac, ret_peer_ifindex);
                 }
         }
         if (r < 0)
                 return fail(ret_error, r, nl_extack(np->nl), "create veth %s with %s in the container",
                             u->ifname, CONTAINER_IFNAME);
 
-        if (asprintf(&alias, "%s unit %s", np->table, u->name) < 0)
-                return -ENOMEM;
+        snprintf(alias, sizeof(alias), "%s unit %s", np->table, u->name);
         r = nl_link_set_alias(np->nl, 0, u->ifname, alias);
         if (r < 0)
                 return fail(ret_error, r, nl_extack(np->nl), "mark veth %s", u->ifname);
         return 0;
 }
 
-static int container_setup(struct netplug *np, const struct netplug_unit *u, const struct ip_addr *gw,
-                           int netns_fd, char **ret_error) {
-        _cleanup_(nl_closep) struct nl_sock *nl = NULL;
-        struct nl_link eth;
+/* lo up, eth0 up, its address and the default route, over a NETLINK_ROUTE socket made inside the
+ * container's namespace (and closed at once: it would keep the namespace alive). @eth_ifindex: eth0's
+ * ifindex there, 0 when unknown (looked up then). */
+static int container_setup(struct netplug *np, const struct netplug_unit *u, int eth_ifindex,
+                           const struct ip_addr *gw, int netns_fd, char **ret_error) {
+        _cleanup_(nl_detachp) struct nl_sock *nl = np->nl_inside;
+        enum nl_inside_step step = NL_INSIDE_LO_UP;
         char s[80];
         int r;
 
-        r = nl_open_in_netns(netns_fd, np->home_netns_fd, &nl);
+        r = nl_attach_in_netns(nl, netns_fd, np->home_netns_fd);
         if (r < 0)
                 return fail(ret_error, r, NULL, "open rtnetlink in the container's network namespace");
 
-        r = nl_link_set_up(nl, 1); /* lo is ifindex 1 in every namespace */
-        if (r < 0)
+        if (eth_ifindex <= 0) {
+                struct nl_link eth;
+
+                r = nl_link_get(nl, CONTAINER_IFNAME, &eth);
+                if (r < 0)
+                        return fail(ret_error, r, nl_extack(nl), "look up %s in the container",
+                                    CONTAINER_IFNAME);
+                eth_ifindex = eth.ifindex;
+        }
+
+        r = nl_configure_inside(nl, eth_ifindex, &u->address, gw, &step);
+        if (r >= 0)
+                return 0;
+        switch (step) {
+        case NL_INSIDE_LO_UP:
                 return fail(ret_error, r, nl_extack(nl), "bring up lo in the container");
-
-        r = nl_link_get(nl, CONTAINER_IFNAME, &eth);
-        if (r < 0)
-                return fail(ret_error, r, nl_extack(nl), "look up %s in the container", CONTAINER_IFNAME);
-
-        r = nl_link_set_up(nl, eth.ifindex);
-        if (r < 0)
+        case NL_INSIDE_LINK_UP:
                 return fail(ret_error, r, nl_extack(nl), "bring up %s in the container", CONTAINER_IFNAME);
-
-        r = nl_addr_add(nl, eth.ifindex, &u->address);
-        if (r < 0)
+        case NL_INSIDE_ADDRESS:
                 return fail(ret_error, r, nl_extack(nl), "add address %s to %s in the container",
                             np_cidr_to_string(&u->address, s, sizeof(s)), CONTAINER_IFNAME);
-
-        r = nl_route_add_default(nl, eth.ifindex, gw);
-        if (r < 0)
+        default:
                 return fail(ret_error, r, nl_extack(nl), "add the default route via %s in the container",
                             np_addr_to_string(gw, s, sizeof(s)));
-        return 0;
+        }
 }
 
+/* One allocation for the unit, its ports and names: each page written while the unit's first
+ * process shares supd's memory is a fault. */
 static struct netplug_unit *unit_alloc(const char *name, const char *bridge, const struct unit_config *c) {
-        struct netplug_unit *u = calloc(1, sizeof(*u));
+        size_t ln = strlen(name) + 1, lb = strlen(bridge) + 1;
+        struct netplug_unit *u;
+        char *p;
 
+        u = calloc(1, sizeof(*u) + c->n_ports * sizeof(*u->ports) + ln + lb);
         if (!u)
                 return NULL;
-        u->name = strdup(name);
-        u->bridge = strdup(bridge);
-        if (c->n_ports > 0)
-                u->ports = malloc(c->n_ports * sizeof(*u->ports));
-        if (!u->name || !u->bridge || (c->n_ports > 0 && !u->ports))
-                return netplug_unit_free(u);
+        u->ports = (struct port_map *) (u + 1);
         if (c->n_ports > 0)
                 memcpy(u->ports, c->ports, c->n_ports * sizeof(*u->ports));
         u->n_ports = c->n_ports;
+        p = (char *) (u->ports + c->n_ports);
+        u->name = memcpy(p, name, ln);
+        u->bridge = memcpy(p + ln, bridge, lb);
         netplug_link_name(name, u->ifname);
         return u;
 }
@@ -915,7 +967,7 @@ int netplug_unit_up(struct netplug *np, const char *unit, const struct unit_conf
         struct ip_addr gw;
         struct nl_link br;
         bool veth = false;
-        int r, k;
+        int eth_ifindex = 0, r, k;
 
         if (!unit || !unit_name_is_valid(unit))
                 return conflict(ret_error, -EINVAL, "invalid unit name");
@@ -970,12 +1022,12 @@ int netplug_unit_up(struct netplug *np, const char *unit, const struct unit_conf
                 goto fail;
         }
 
-        r = veth_create(np, u, &br, netns_fd, ret_error);
+        r = veth_create(np, u, &br, netns_fd, &eth_ifindex, ret_error);
         if (r < 0)
                 goto fail;
         veth = true;
 
-        r = container_setup(np, u, &gw, netns_fd, ret_error);
+        r = container_setup(np, u, eth_ifindex, &gw, netns_fd, ret_error);
         if (r < 0)
                 goto fail;
 
@@ -991,7 +1043,7 @@ int netplug_unit_up(struct netplug *np, const char *unit, const struct unit_conf
                         r = fail(ret_error, r, NULL, "switch on forwarding for the ports of unit %s", unit);
                         goto fail;
                 }
-                r = rebuild(np, ret_error);
+                r = ports_update(np, u, true, ret_error);
                 if (r < 0)
                         goto fail;
         }
@@ -1015,10 +1067,10 @@ fail:
 }
 
 int netplug_lo_up(struct netplug *np, int netns_fd) {
-        _cleanup_(nl_closep) struct nl_sock *nl = NULL;
+        _cleanup_(nl_detachp) struct nl_sock *nl = np->nl_inside;
         int r;
 
-        r = nl_open_in_netns(netns_fd, np->home_netns_fd, &nl);
+        r = nl_attach_in_netns(nl, netns_fd, np->home_netns_fd);
         if (r < 0)
                 return r;
         return nl_link_set_up(nl, 1);
@@ -1037,8 +1089,7 @@ int netplug_unit_down(struct netplug *np, struct netplug_unit *u) {
         }
 
         units_remove(np, u);
-        if (u->n_ports > 0)
-                r = rebuild(np, NULL);
+        r = ports_update(np, u, false, NULL);
 
         /* Deleting one end deletes the pair. The namespace may have taken it already. */
         k = nl_link_delete_by_name(np->nl, u->ifname);
@@ -1053,10 +1104,7 @@ struct netplug_unit *netplug_unit_free(struct netplug_unit *u) {
                 return NULL;
         if (u->up)
                 (void) netplug_unit_down(u->np, u);
-        free(u->name);
-        free(u->bridge);
-        free(u->ports);
-        free(u);
+        free(u); /* its names and ports with it */
         return NULL;
 }
 

@@ -5,7 +5,8 @@
  * inside the container's network namespace, addresses, the default route, the address leases,
  * and the NAT and published-port rules in one nftables table per supd instance.
  *
- * Everything goes over rtnetlink (libmnl) and libnftables: no `ip` or `nft` process is run.
+ * Everything goes over rtnetlink (libmnl), libnftables for the table, and nfnetlink (libmnl) for
+ * a unit's published ports: no `ip` or `nft` process is run.
  * Nothing here logs above debug, keeps global state, or leaves an fd without O_CLOEXEC. The
  * object is meant for one thread (supd's): a unit's container end is configured by entering its
  * network namespace from the calling thread for a moment.
@@ -126,9 +127,13 @@ int netplug_bridge_down(struct netplug *np, const char *name);
  * address (a static one used by another unit up: -EADDRINUSE naming it; auto: the unit's lease,
  * else the lowest free address of the subnet, recorded), creates the veth ve-NAME with its
  * peer eth0 inside @netns_fd (MTU of the bridge, enslaved, both up), and inside: lo up, the
- * address, the default route via Gateway= (the bridge address by default); then rebuilds the
- * table with the unit's DNAT rules. Any failure undoes what was done, except a new lease, which
+ * address, the default route via Gateway= (the bridge address by default); then adds the unit's
+ * ports to the table's port maps. Any failure undoes what was done, except a new lease, which
  * is kept by design.
+ *
+ * Meant to run between the clone of the unit's first process and its exec, while the caller's
+ * pages are shared copy-on-write with that process: it writes few pages (each is a fault then),
+ * and runs no libnftables (see nft.c). The lease file is written only when the lease changes.
  *
  * Returns: 0, or -errno.
  */
@@ -148,9 +153,8 @@ int netplug_lo_up(struct netplug *np, int netns_fd);
 /**
  * netplug_unit_down() - release what netplug_unit_up() set up
  *
- * Rebuilds the table without the unit's DNAT rules, deletes ve-NAME (its peer goes with it;
- * already gone with the namespace is fine). The lease is kept. Idempotent; goes on after a
- * failure.
+ * Deletes the unit's ports from the port maps, deletes ve-NAME (its peer goes with it; already
+ * gone with the namespace is fine). The lease is kept. Idempotent; goes on after a failure.
  *
  * Returns: 0, or the first -errno met (for a debug line: there is nothing to retry).
  */

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 
 /* rtnetlink over libmnl: one request, one ack (or a dump), with the kernel's extended ack kept
- * for the error message. Requests are built on the stack; replies land in the socket's buffer,
- * so calls never nest (a dump callback must not issue another request). */
+ * for the error message; or a few requests in one sendmsg(), their acks read together. Requests
+ * are built on the stack; replies land in the socket's buffer, so calls never nest (a dump
+ * callback must not issue another request).
+ *
+ * A unit's network comes up while supd's pages are shared copy-on-write with the unit's first
+ * process (between its clone and its exec): every page written then costs a fault. Hence small
+ * request buffers, and a receive buffer that is not zeroed. */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,16 +24,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "macro.h"
 #include "netplug-internal.h"
 
-#define NL_REQ_SIZE  8192
+#define NL_REQ_SIZE  1024  /* the largest request, a veth with its peer, takes 200 bytes */
 #define NL_RECV_SIZE 32768 /* MNL_SOCKET_DUMP_SIZE: the kernel's largest dump message */
 
 struct nl_sock {
-        struct mnl_socket *mnl;
+        int fd; /* -EBADF while detached */
         uint32_t portid;
         uint32_t seq;
         char extack[256];
@@ -39,61 +45,130 @@ struct nl_sock {
 
 typedef int (*nl_reply_t)(const struct nlmsghdr *m, void *userdata);
 
+static int nl_send(struct nl_sock *nl, const void *buf, size_t len) {
+        const struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+
+        if (sendto(nl->fd, buf, len, 0, (const struct sockaddr *) &kernel, sizeof(kernel)) < 0)
+                return -errno;
+        return 0;
+}
+
+/* One datagram from the kernel into nl->rbuf: its size, or -errno (-ENOSPC when it did not fit).
+ * Datagrams from other sockets (a privileged process in a container's namespace could send
+ * some to ours there) are dropped. */
+static ssize_t nl_recv(struct nl_sock *nl) {
+        for (;;) {
+                struct sockaddr_nl sa = {};
+                struct iovec iov = {nl->rbuf, sizeof(nl->rbuf)};
+                struct msghdr msg = {
+                        .msg_name = &sa,
+                        .msg_namelen = sizeof(sa),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                };
+                ssize_t n;
+
+                n = recvmsg(nl->fd, &msg, 0);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0)
+                        continue;
+                if (msg.msg_flags & MSG_TRUNC)
+                        return -ENOSPC;
+                return n;
+        }
+}
+
 /* ---- the socket ---------------------------------------------------------------------------- */
 
-int nl_open(struct nl_sock **ret) {
-        struct nl_sock *nl;
+/* Gives @nl the NETLINK_ROUTE socket @fd (made in whichever namespace it is to work in). The
+ * socket is used directly, without libmnl's socket object: one allocation less per container. */
+static int nl_attach_fd(struct nl_sock *nl, int fd) {
+        struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+        socklen_t salen = sizeof(sa);
         int one = 1;
 
-        nl = calloc(1, sizeof(*nl));
-        if (!nl)
-                return -ENOMEM;
-
-        nl->mnl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-        if (!nl->mnl) {
-                int r = negative_errno();
-                free(nl);
-                return r;
-        }
+        nl->fd = fd;
         /* Extended acks carry the kernel's reason ("Master device not found", …); capped acks
          * keep the request itself out of the error message. Strict checking makes the kernel
          * filter address dumps by ifindex. All three are best effort on old kernels. */
-        (void) mnl_socket_setsockopt(nl->mnl, NETLINK_EXT_ACK, &one, sizeof(one));
-        (void) mnl_socket_setsockopt(nl->mnl, NETLINK_CAP_ACK, &one, sizeof(one));
-        (void) mnl_socket_setsockopt(nl->mnl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+        (void) setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+        (void) setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+        (void) setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 
-        if (mnl_socket_bind(nl->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
-                int r = negative_errno();
-                mnl_socket_close(nl->mnl);
-                free(nl);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &salen) < 0) {
+                int r = -errno;
+                nl_detach(nl);
                 return r;
         }
-        nl->portid = mnl_socket_get_portid(nl->mnl);
-        nl->seq = (uint32_t) time(NULL);
+        nl->portid = sa.nl_pid;
+        if (nl->seq == 0)
+                nl->seq = (uint32_t) time(NULL);
+        return 0;
+}
+
+int nl_alloc(struct nl_sock **ret) {
+        struct nl_sock *nl;
+
+        /* Not calloc(): zeroing the receive buffer would write its 8 pages for nothing. */
+        nl = malloc(sizeof(*nl));
+        if (!nl)
+                return -ENOMEM;
+        memset(nl, 0, offsetof(struct nl_sock, rbuf));
+        nl->fd = -EBADF;
         *ret = nl;
         return 0;
 }
 
-int nl_open_in_netns(int netns_fd, int home_netns_fd, struct nl_sock **ret) {
-        int r;
+int nl_open(struct nl_sock **ret) {
+        struct nl_sock *nl;
+        int fd, r;
 
+        r = nl_alloc(&nl);
+        if (r < 0)
+                return r;
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        r = fd < 0 ? -errno : nl_attach_fd(nl, fd);
+        if (r < 0) {
+                free(nl);
+                return r;
+        }
+        *ret = nl;
+        return 0;
+}
+
+int nl_attach_in_netns(struct nl_sock *nl, int netns_fd, int home_netns_fd) {
+        int fd, r;
+
+        nl_detach(nl);
         if (netns_fd < 0 || home_netns_fd < 0)
                 return -EBADF;
         if (setns(netns_fd, CLONE_NEWNET) < 0)
                 return -errno;
         /* A socket stays in the namespace it was made in: only socket() needs to run inside. */
-        r = nl_open(ret);
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        r = fd < 0 ? -errno : 0;
         if (setns(home_netns_fd, CLONE_NEWNET) < 0)
                 /* Going on inside a container's namespace would configure the wrong host. */
                 abort();
-        return r;
+        if (r < 0)
+                return r;
+        return nl_attach_fd(nl, fd);
+}
+
+void nl_detach(struct nl_sock *nl) {
+        if (nl)
+                nl->fd = safe_close(nl->fd);
 }
 
 struct nl_sock *nl_close(struct nl_sock *nl) {
         if (!nl)
                 return NULL;
-        if (nl->mnl)
-                mnl_socket_close(nl->mnl);
+        nl_detach(nl);
         free(nl);
         return NULL;
 }
@@ -146,25 +221,23 @@ static int nl_handle_error(struct nl_sock *nl, const struct nlmsghdr *m) {
  * negative return, else 0. */
 static int nl_call(struct nl_sock *nl, struct nlmsghdr *req, nl_reply_t cb, void *userdata) {
         uint32_t seq = ++nl->seq;
-        int cb_r = 0;
+        int cb_r = 0, r;
 
         req->nlmsg_seq = seq;
         nl->extack[0] = '\0';
 
-        if (mnl_socket_sendto(nl->mnl, req, req->nlmsg_len) < 0)
-                return -errno;
+        r = nl_send(nl, req, req->nlmsg_len);
+        if (r < 0)
+                return r;
 
         for (;;) {
                 const struct nlmsghdr *m;
                 ssize_t n;
                 int len;
 
-                n = mnl_socket_recvfrom(nl->mnl, nl->rbuf, sizeof(nl->rbuf));
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                n = nl_recv(nl);
+                if (n < 0)
+                        return (int) n;
                 len = (int) n;
                 for (m = (const struct nlmsghdr *) nl->rbuf; mnl_nlmsg_ok(m, len);
                      m = mnl_nlmsg_next(m, &len)) {
@@ -173,7 +246,7 @@ static int nl_call(struct nl_sock *nl, struct nlmsghdr *req, nl_reply_t cb, void
                         if (m->nlmsg_type == NLMSG_DONE)
                                 return cb_r;
                         if (m->nlmsg_type == NLMSG_ERROR) {
-                                int r = nl_handle_error(nl, m);
+                                r = nl_handle_error(nl, m);
                                 return r < 0 ? r : cb_r;
                         }
                         if (m->nlmsg_type < NLMSG_MIN_TYPE)
@@ -188,6 +261,53 @@ static int nl_call(struct nl_sock *nl, struct nlmsghdr *req, nl_reply_t cb, void
                                 return cb_r;
                 }
         }
+}
+
+/* Sends the @n requests in @buf (each with NLM_F_ACK) in one sendmsg() and reads their acks.
+ * The kernel handles them in order and goes on after a failure. Returns the first failure's
+ * -errno (its extended ack in nl->extack) with its index in *ret_failed, or 0. */
+static int nl_call_many(struct nl_sock *nl, uint8_t *buf, size_t len, unsigned n, unsigned *ret_failed) {
+        uint32_t seq = nl->seq + 1;
+        unsigned acked = 0;
+        int r = 0;
+
+        nl->extack[0] = '\0';
+        for (size_t off = 0; off < len;) {
+                struct nlmsghdr *m = (struct nlmsghdr *) (buf + off);
+                m->nlmsg_seq = ++nl->seq;
+                off += MNL_ALIGN(m->nlmsg_len);
+        }
+
+        r = nl_send(nl, buf, len);
+        if (r < 0)
+                return r;
+
+        while (acked < n) {
+                const struct nlmsghdr *m;
+                ssize_t k;
+                int l;
+
+                k = nl_recv(nl);
+                if (k < 0)
+                        return (int) k;
+                l = (int) k;
+                for (m = (const struct nlmsghdr *) nl->rbuf; mnl_nlmsg_ok(m, l); m = mnl_nlmsg_next(m, &l)) {
+                        const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+                        if (m->nlmsg_type != NLMSG_ERROR || (uint32_t) (m->nlmsg_seq - seq) >= n ||
+                            (m->nlmsg_pid != 0 && m->nlmsg_pid != nl->portid))
+                                continue;
+                        acked++;
+                        if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+                                return -EBADMSG;
+                        if (e->error < 0 && r == 0) {
+                                r = nl_handle_error(nl, m);
+                                if (ret_failed)
+                                        *ret_failed = m->nlmsg_seq - seq;
+                        }
+                }
+        }
+        return r;
 }
 
 static struct nlmsghdr *nl_put_header(void *buf, uint16_t type, uint16_t flags) {
@@ -337,13 +457,39 @@ int nl_bridge_create(struct nl_sock *nl, const char *name, const uint8_t mac[6])
         return nl_call(nl, m, NULL, NULL);
 }
 
+struct veth_echo {
+        const char *name;
+        int peer_ifindex;
+};
+
+static int veth_echo_cb(const struct nlmsghdr *m, void *userdata) {
+        const struct nlattr *tb[IFLA_MAX + 1] = {};
+        struct attr_table t = {tb, IFLA_MAX};
+        struct veth_echo *v = userdata;
+        char name[IFNAMSIZ];
+
+        if (m->nlmsg_type != RTM_NEWLINK || m->nlmsg_len < mnl_nlmsg_size(sizeof(struct ifinfomsg)) ||
+            mnl_attr_parse(m, sizeof(struct ifinfomsg), attr_table_cb, &t) < 0)
+                return 0;
+        attr_copy_string(tb[IFLA_IFNAME], name, sizeof(name));
+        if (streq(name, v->name))
+                v->peer_ifindex = (int) attr_u32(tb[IFLA_LINK]);
+        return 0;
+}
+
 int nl_veth_create(struct nl_sock *nl, const char *name, unsigned mtu, int master, const char *peer_name,
-                   int peer_netns_fd, const uint8_t peer_mac[6]) {
+                   int peer_netns_fd, const uint8_t peer_mac[6], int *ret_peer_ifindex) {
         NL_REQ_BUF(buf);
-        struct nlmsghdr *m = nl_put_header(buf, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+        /* NLM_F_ECHO: the new link comes back (Linux 6.3 and later), and with it its peer's
+         * ifindex in the other namespace (IFLA_LINK), which then need not be looked up there. */
+        struct nlmsghdr *m =
+                nl_put_header(buf, RTM_NEWLINK,
+                              NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL | (ret_peer_ifindex ? NLM_F_ECHO : 0));
+        struct veth_echo echo = {name, 0};
         struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(m, sizeof(*ifi));
         struct nlattr *info, *data, *peer;
         struct ifinfomsg *pifi;
+        int r;
 
         ifi->ifi_family = AF_UNSPEC;
         ifi->ifi_flags = IFF_UP;
@@ -374,11 +520,13 @@ int nl_veth_create(struct nl_sock *nl, const char *name, unsigned mtu, int maste
         mnl_attr_nest_end(m, peer);
         mnl_attr_nest_end(m, data);
         mnl_attr_nest_end(m, info);
-        return nl_call(nl, m, NULL, NULL);
+        r = nl_call(nl, m, ret_peer_ifindex ? veth_echo_cb : NULL, &echo);
+        if (r >= 0 && ret_peer_ifindex)
+                *ret_peer_ifindex = echo.peer_ifindex;
+        return r;
 }
 
-int nl_link_set_up(struct nl_sock *nl, int ifindex) {
-        NL_REQ_BUF(buf);
+static struct nlmsghdr *put_link_up(void *buf, int ifindex) {
         struct nlmsghdr *m = nl_put_header(buf, RTM_SETLINK, NLM_F_ACK);
         struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(m, sizeof(*ifi));
 
@@ -386,7 +534,12 @@ int nl_link_set_up(struct nl_sock *nl, int ifindex) {
         ifi->ifi_index = ifindex;
         ifi->ifi_flags = IFF_UP;
         ifi->ifi_change = IFF_UP;
-        return nl_call(nl, m, NULL, NULL);
+        return m;
+}
+
+int nl_link_set_up(struct nl_sock *nl, int ifindex) {
+        NL_REQ_BUF(buf);
+        return nl_call(nl, put_link_up(buf, ifindex), NULL, NULL);
 }
 
 int nl_link_set_alias(struct nl_sock *nl, int ifindex, const char *name, const char *alias) {
@@ -472,9 +625,8 @@ int nl_addr_has(struct nl_sock *nl, int ifindex, const struct cidr *a) {
         return am.found;
 }
 
-static int addr_request(struct nl_sock *nl, uint16_t type, uint16_t flags, int ifindex,
-                        const struct cidr *a) {
-        NL_REQ_BUF(buf);
+static struct nlmsghdr *put_addr(void *buf, uint16_t type, uint16_t flags, int ifindex,
+                                 const struct cidr *a) {
         struct nlmsghdr *m = nl_put_header(buf, type, NLM_F_ACK | flags);
         struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(m, sizeof(*ifa));
         size_t len = np_addr_len(a->family);
@@ -495,21 +647,22 @@ static int addr_request(struct nl_sock *nl, uint16_t type, uint16_t flags, int i
                 /* No duplicate address detection: the subnet is ours, and a tentative address
                  * would not be usable for a second or so after start. */
                 mnl_attr_put_u32(m, IFA_FLAGS, IFA_F_NODAD);
-        return nl_call(nl, m, NULL, NULL);
+        return m;
 }
 
 int nl_addr_add(struct nl_sock *nl, int ifindex, const struct cidr *a) {
-        return addr_request(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
+        NL_REQ_BUF(buf);
+        return nl_call(nl, put_addr(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a), NULL, NULL);
 }
 
 int nl_addr_delete(struct nl_sock *nl, int ifindex, const struct cidr *a) {
-        return addr_request(nl, RTM_DELADDR, 0, ifindex, a);
+        NL_REQ_BUF(buf);
+        return nl_call(nl, put_addr(buf, RTM_DELADDR, 0, ifindex, a), NULL, NULL);
 }
 
 /* ---- routes --------------------------------------------------------------------------------- */
 
-int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *gw) {
-        NL_REQ_BUF(buf);
+static struct nlmsghdr *put_route_default(void *buf, int ifindex, const struct ip_addr *gw) {
         struct nlmsghdr *m = nl_put_header(buf, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
         struct rtmsg *rt = mnl_nlmsg_put_extra_header(m, sizeof(*rt));
 
@@ -521,5 +674,32 @@ int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *
         rt->rtm_type = RTN_UNICAST;
         mnl_attr_put(m, RTA_GATEWAY, np_addr_len(gw->family), &gw->addr);
         mnl_attr_put_u32(m, RTA_OIF, (uint32_t) ifindex);
-        return nl_call(nl, m, NULL, NULL);
+        return m;
+}
+
+int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *gw) {
+        NL_REQ_BUF(buf);
+        return nl_call(nl, put_route_default(buf, ifindex, gw), NULL, NULL);
+}
+
+/* ---- a container's end ---------------------------------------------------------------------- */
+
+int nl_configure_inside(struct nl_sock *nl, int ifindex, const struct cidr *a, const struct ip_addr *gw,
+                        enum nl_inside_step *ret_failed) {
+        NL_REQ_BUF(buf); /* the four take 250 bytes */
+        size_t len = 0;
+        unsigned failed = 0;
+        int r;
+
+        /* In this order, as each needs the one before: lo, the link, its address (and with it the
+         * subnet's route), the default route via a gateway in that subnet. */
+        len += MNL_ALIGN(put_link_up(buf + len, 1)->nlmsg_len); /* lo is ifindex 1 in every namespace */
+        len += MNL_ALIGN(put_link_up(buf + len, ifindex)->nlmsg_len);
+        len += MNL_ALIGN(put_addr(buf + len, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a)->nlmsg_len);
+        len += MNL_ALIGN(put_route_default(buf + len, ifindex, gw)->nlmsg_len);
+
+        r = nl_call_many(nl, buf, len, _NL_INSIDE_STEP_MAX, &failed);
+        if (r < 0 && ret_failed)
+                *ret_failed = (enum nl_inside_step) failed;
+        return r;
 }

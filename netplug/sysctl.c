@@ -16,13 +16,27 @@
 #include "macro.h"
 #include "netplug-internal.h"
 
-int np_sysctl_read(const char *key, char *buf, size_t len) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        ssize_t k;
+/* "/proc/sys/" and a key as long as np_sysctl_restore_stale() reads one (255 bytes); the keys
+ * netplug sets are short ("net/ipv4/conf/BRIDGE/route_localnet"). */
+#define SYSCTL_PATH_MAX (STRLEN("/proc/sys/") + 255 + 1)
 
-        if (asprintf(&path, "/proc/sys/%s", key) < 0)
-                return -ENOMEM;
+/* "/proc/sys/KEY" in @buf. On the stack rather than from malloc(): forwarding is checked at every
+ * start of a unit with published ports, while supd's pages are shared copy-on-write with the
+ * unit's first process and every page written is a fault. */
+static int sysctl_path(const char *key, char buf[static SYSCTL_PATH_MAX]) {
+        int l = snprintf(buf, SYSCTL_PATH_MAX, "/proc/sys/%s", key);
+        return l < 0 || (size_t) l >= SYSCTL_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+int np_sysctl_read(const char *key, char *buf, size_t len) {
+        _cleanup_close_ int fd = -EBADF;
+        char path[SYSCTL_PATH_MAX];
+        ssize_t k;
+        int r;
+
+        r = sysctl_path(key, path);
+        if (r < 0)
+                return r;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
@@ -36,13 +50,15 @@ int np_sysctl_read(const char *key, char *buf, size_t len) {
 }
 
 int np_sysctl_write(const char *key, const char *value) {
-        _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
         size_t l = strlen(value);
+        char path[SYSCTL_PATH_MAX];
         ssize_t k;
+        int r;
 
-        if (asprintf(&path, "/proc/sys/%s", key) < 0)
-                return -ENOMEM;
+        r = sysctl_path(key, path);
+        if (r < 0)
+                return r;
         fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;

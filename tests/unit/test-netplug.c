@@ -753,6 +753,50 @@ int main(void) {
                 server_stop(held);
         }
 
+        /* ---- the port maps edited behind netplug's back ---- */
+        {
+                struct unit_config c = make_unit("x", BRIDGE, NULL);
+                struct port_map p = {8082, 82, IPPROTO_TCP};
+                struct netplug_unit *x = NULL;
+                _cleanup_free_ char *e2 = NULL;
+
+                /* An element of that host port with other data: adding the unit's own fails, the maps
+                 * are rewritten whole. */
+                sh("nft add element inet " TABLE " publish4 '{ tcp . 8082 : 192.0.2.1 . 1 }'");
+                c.ports = &p;
+                c.n_ports = 1;
+                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                out = table_text();
+                ok(r == 0 && contains(out, "tcp . 8082 comment \"x\" : 10.89.0.9 . 82") &&
+                           !contains(out, "192.0.2.1") && contains(out, "tcp . 8080 comment \"web\""),
+                   "a stale element in the way is replaced, the others stay: %s", strempty(e2));
+                free(out);
+
+                /* Its element gone already: unit_down rewrites the maps, without it. */
+                sh("nft delete element inet " TABLE " publish4 '{ tcp . 8082 }'");
+                r = netplug_unit_down(np, x);
+                out = table_text();
+                ok(r == 0 && !contains(out, "8082") && contains(out, "tcp . 8080 comment \"web\"") &&
+                           contains(out, "udp . 5353 comment \"web\""),
+                   "unit_down with its element already gone");
+                free(out);
+                x = netplug_unit_free(x);
+
+                /* The table deleted: the next unit brings it back whole. */
+                sh("nft delete table inet " TABLE);
+                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, NULL);
+                out = table_text();
+                ok(r == 0 && contains(out, "tcp . 8082 comment \"x\"") &&
+                           contains(out, "tcp . 8080 comment \"web\"") && contains(out, "masquerade"),
+                   "a deleted table comes back whole with the next unit");
+                free(out);
+                x = netplug_unit_free(x);
+                out = table_text();
+                ok(!contains(out, "8082") && contains(out, "tcp . 8080 comment \"web\""),
+                   "... and x's element goes with x");
+                free(out);
+        }
+
         /* ---- down ---- */
         server_stop(srv_web);
         server_stop(srv_udp);
@@ -873,6 +917,35 @@ int main(void) {
                 qsort(up, 100, sizeof(double), cmp_double);
                 qsort(total, 100, sizeof(double), cmp_double);
                 diag("without ports: unit_up median %.3f ms, up + down median %.3f ms", up[50], total[50]);
+
+                /* As in supd: the unit's first process is cloned (not yet exec'd) while its network
+                 * comes up, so every page the caller writes is a copy-on-write fault. */
+                c.n_ports = ELEMENTSOF(p);
+                fails = 0;
+                for (int i = 0; i < 100; i++) {
+                        double t0;
+                        pid_t child = fork();
+
+                        if (child == 0) {
+                                pause();
+                                _exit(EXIT_SUCCESS);
+                        }
+                        t0 = now_ms();
+                        r = netplug_unit_up(np, "cyc", &c, &br, c_x.fd, &u, NULL);
+                        up[i] = now_ms() - t0;
+                        if (r < 0)
+                                fails++;
+                        if (child > 0) {
+                                kill(child, SIGKILL);
+                                (void) waitpid(child, NULL, 0);
+                        }
+                        u = netplug_unit_free(u);
+                }
+                qsort(up, 100, sizeof(double), cmp_double);
+                is_int(fails, 0, "100 up/down cycles with a forked child pending");
+                diag("with ports, a forked child pending (copy-on-write): unit_up median %.3f ms, p90 %.3f "
+                     "ms",
+                     up[50], up[90]);
         }
 
         /* ---- IPv6 ---- */
