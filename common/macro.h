@@ -56,6 +56,23 @@ static inline int safe_close(int fd) {
         return -EBADF;
 }
 
+/* Writes all of @buf, going on after EINTR and short writes. Returns 0 or -errno. */
+static inline int loop_write(int fd, const void *buf, size_t n) {
+        const char *p = buf;
+
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
 static inline void closep(int *fd) {
         *fd = safe_close(*fd);
 }

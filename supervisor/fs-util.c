@@ -33,25 +33,20 @@ int mkdir_p(const char *path, mode_t mode) {
 int write_file_atomic(const char *path, const char *text, mode_t mode, bool durable) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(text);
+        int r;
 
         if (asprintf(&tmp, "%s.tmp.%d", path, (int) getpid()) < 0)
                 return -ENOMEM;
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return -errno;
-        while (len > 0) {
-                ssize_t k = write(fd, text, len);
-                if (k < 0) {
-                        int r = -errno;
-                        (void) unlink(tmp);
-                        return r;
-                }
-                text += k;
-                len -= k;
+        r = loop_write(fd, text, strlen(text));
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
         }
         if ((durable && fsync(fd) < 0) || rename(tmp, path) < 0) {
-                int r = -errno;
+                r = -errno;
                 (void) unlink(tmp);
                 return r;
         }

@@ -374,20 +374,6 @@ int pid1_setup(pid1_step_failed_t on_failure, void *userdata) {
 
 static int kmsg_fd = -EBADF;
 
-static void write_all(int fd, const char *buf, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return;
-                }
-                buf += n;
-                len -= (size_t) n;
-        }
-}
-
 void pid1_log_kmsg(int level, const char *line) {
         int saved_errno = errno;
         const char *p = strempty(line);
@@ -421,7 +407,7 @@ void pid1_log_kmsg(int level, const char *line) {
                 if (kmsg_fd >= 0)
                         (void) write(kmsg_fd, buf, (size_t) k);
                 else
-                        write_all(STDERR_FILENO, buf, (size_t) k);
+                        (void) loop_write(STDERR_FILENO, buf, (size_t) k);
 
                 p += n;
                 while (*p == '\n')

@@ -893,20 +893,6 @@ static int status_to_exit(int status) {
         return EXIT_FAILED;
 }
 
-static int write_all(int fd, const char *buf, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, buf, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* Master output to stdout until nothing is left (EAGAIN) or the slave is gone (EIO). */
 static void drain_master(int master) {
         char buf[RELAY_BUF];
@@ -915,7 +901,7 @@ static void drain_master(int master) {
                 ssize_t n = read(master, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n <= 0 || write_all(STDOUT_FILENO, buf, (size_t) n) < 0)
+                if (n <= 0 || loop_write(STDOUT_FILENO, buf, (size_t) n) < 0)
                         return;
         }
 }
@@ -991,7 +977,7 @@ static int parent_wait(pid_t child, int child_pidfd, int sfd, int master) {
                 if (p[3].revents & (POLLIN | POLLHUP | POLLERR)) {
                         ssize_t n = read(master, out, sizeof(out));
                         if (n > 0)
-                                (void) write_all(STDOUT_FILENO, out, (size_t) n);
+                                (void) loop_write(STDOUT_FILENO, out, (size_t) n);
                         else if (n == 0 || (errno != EAGAIN && errno != EINTR))
                                 master_open = false; /* EIO: every slave fd is closed */
                 }

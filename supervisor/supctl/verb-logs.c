@@ -53,20 +53,6 @@ static int get_log_path(const char *name, char **ret) {
         return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, buf, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* Copies @fd from its offset to its end onto stdout. */
 static int copy_to_end(int fd) {
         char buf[CHUNK];
@@ -82,7 +68,7 @@ static int copy_to_end(int fd) {
                 }
                 if (n == 0)
                         return 0;
-                r = write_all(STDOUT_FILENO, buf, (size_t) n);
+                r = loop_write(STDOUT_FILENO, buf, (size_t) n);
                 if (r < 0)
                         return r;
         }
