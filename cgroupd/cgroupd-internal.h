@@ -65,8 +65,8 @@ int cg_cpuset_inherit(const char *dir);
 
 /* unit.c: the index in u->dirs of the hierarchy that carries @c for the unit: its v1 hierarchy,
  * else the v2 tree (where the controller may still be disabled, which shows as its files missing
- * in the unit's directory), else -EOPNOTSUPP. The freezer never maps to the v2 tree (that is
- * cgroup.freeze, core v2). */
+ * in the unit's directory), else -EOPNOTSUPP. The freezer and devices never map to the v2 tree
+ * (that is cgroup.freeze, core v2, and a BPF program). */
 int cg_unit_hier_for(const struct cg_unit *u, enum cg_controller c);
 
 /* limits.c: on v2, enables in @dir's cgroup.subtree_control every controller supd uses that

@@ -26,7 +26,8 @@ enum cg_layout {
 };
 
 /* The controllers supd uses. The names are the v1 ones (blkio is "io" on v2, cpuacct is part of
- * "cpu" on v2, the freezer is the core cgroup.freeze on v2). */
+ * "cpu" on v2, the freezer is the core cgroup.freeze on v2, and v2 has no devices controller: a
+ * BPF program attached to the group does that job). */
 enum cg_controller {
         CG_CONTROLLER_CPU,
         CG_CONTROLLER_CPUACCT,
@@ -35,6 +36,7 @@ enum cg_controller {
         CG_CONTROLLER_BLKIO,
         CG_CONTROLLER_PIDS,
         CG_CONTROLLER_FREEZER,
+        CG_CONTROLLER_DEVICES,
         _CG_CONTROLLER_MAX,
 };
 
@@ -84,6 +86,17 @@ const char *cg_host_v1_mount(const struct cg_host *h, enum cg_controller c);
  * Returns: 0, -EINVAL for a bad @root (empty, "/", "." or ".." components), or -errno.
  */
 int cg_root_new(struct cg_host *h, const char *root, struct cg_root **ret);
+
+/**
+ * cg_root_resolve() - the cgroup path cg_root_new() would make for @root, making nothing
+ * @ret_path: e.g. "/user.slice/…/sup" (free()), in the v2 tree (or first v1 hierarchy), as
+ *            cg_root_path() would give it
+ *
+ * For a caller that must know whose the root is before it touches it (supd claims it first).
+ *
+ * Returns: 0, -EINVAL for a bad @root, or -errno.
+ */
+int cg_root_resolve(const struct cg_host *h, const char *root, char **ret_path);
 struct cg_root *cg_root_free(struct cg_root *r);
 static inline void cg_root_freep(struct cg_root **r) {
         *r = cg_root_free(*r);
@@ -264,6 +277,46 @@ typedef void (*cg_warn_t)(void *userdata, const char *key, const char *message);
  */
 int cg_unit_set_limits(struct cg_unit *u, const struct cg_limits *l, cg_warn_t warn, void *userdata,
                        const char **ret_key);
+
+/* ---- device allowlist ----------------------------------------------------------------------- */
+
+/* Access bits of a device rule; the same values as the kernel's BPF_DEVCG_ACC_*. */
+enum {
+        CG_DEVICE_MKNOD = 1U << 0,
+        CG_DEVICE_READ = 1U << 1,
+        CG_DEVICE_WRITE = 1U << 2,
+        CG_DEVICE_RWM = CG_DEVICE_READ | CG_DEVICE_WRITE | CG_DEVICE_MKNOD,
+};
+
+#define CG_DEVICE_ANY (-1) /* a major or minor of "*" */
+
+/* One allowed device (range), in the terms of the v1 devices.allow: "c 1:3 rwm", "c *:* m". */
+struct cg_device_rule {
+        char type;       /* 'c' (char) or 'b' (block) */
+        int major;       /* 0-4095, or CG_DEVICE_ANY */
+        int minor;       /* 0-1048575, or CG_DEVICE_ANY */
+        unsigned access; /* CG_DEVICE_* bits, not 0 */
+};
+
+/**
+ * cg_unit_set_devices() - let the unit's processes open only the default devices, before the child
+ * exists
+ *
+ * Docker's default allowlist (the table in devices.c, drawn in README.md): mknod of any char or
+ * block device; read, write and mknod of null, zero, full, random, urandom, tty, console, ptmx and
+ * the pty slaves (majors 136-143). Opening any other device node fails with EPERM, whoever made it.
+ *
+ * Where a v1 devices hierarchy is mounted (v1 and hybrid hosts): "a" to devices.deny, then each
+ * rule to devices.allow. Otherwise, on the v2 tree: a BPF_PROG_TYPE_CGROUP_DEVICE program built
+ * from the same table, attached with BPF_F_ALLOW_MULTI (what ancestors attached still applies:
+ * every program must allow), replacing one attached to this group before. The group keeps the
+ * program until it is removed; no fd is kept.
+ *
+ * Returns: 0; -EOPNOTSUPP when the host has neither (the allowlist cannot be enforced); -ENOENT
+ * when the group does not exist; or the -errno of the kernel's refusal (-EPERM without
+ * CAP_SYS_ADMIN, or where a parent's devices.list does not allow a rule).
+ */
+int cg_unit_set_devices(struct cg_unit *u);
 
 /* Accounting; a field the host does not provide is UINT64_MAX. */
 struct cg_stats {

@@ -34,6 +34,7 @@ static const char *const controller_table[_CG_CONTROLLER_MAX] = {
         [CG_CONTROLLER_BLKIO]   = "blkio",
         [CG_CONTROLLER_PIDS]    = "pids",
         [CG_CONTROLLER_FREEZER] = "freezer",
+        [CG_CONTROLLER_DEVICES] = "devices",
 };
 /* clang-format on */
 

@@ -297,6 +297,31 @@ struct cg_root *cg_root_free(struct cg_root *r) {
         return NULL;
 }
 
+int cg_root_resolve(const struct cg_host *h, const char *root, char **ret_path) {
+        _cleanup_free_ char *rel = NULL;
+        char *own[_CG_HIERARCHY_MAX] = {};
+        bool absolute;
+        char *path;
+        int r;
+
+        r = root_normalize(root, &absolute, &rel);
+        if (r < 0)
+                return r;
+        if (h->n_hier == 0)
+                return -ENOMEDIUM;
+        if (!absolute) {
+                r = own_paths(h, own);
+                if (r < 0)
+                        return r;
+        }
+        path = cg_path_join(absolute ? h->hier[0].mount_root : own[0], rel);
+        paths_free(own, _CG_HIERARCHY_MAX);
+        if (!path)
+                return -ENOMEM;
+        *ret_path = path;
+        return 0;
+}
+
 int cg_root_new(struct cg_host *h, const char *root, struct cg_root **ret) {
         _cleanup_(cg_root_freep) struct cg_root *cr = NULL;
         _cleanup_free_ char *rel = NULL;

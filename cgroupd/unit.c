@@ -194,7 +194,7 @@ int cg_unit_hier_for(const struct cg_unit *u, enum cg_controller c) {
 
         if (i >= 0)
                 return i;
-        if (c != CG_CONTROLLER_FREEZER && cg_host_has_v2(h))
+        if (c != CG_CONTROLLER_FREEZER && c != CG_CONTROLLER_DEVICES && cg_host_has_v2(h))
                 return 0;
         return -EOPNOTSUPP;
 }

@@ -95,6 +95,9 @@ int nl_configure_inside(struct nl_sock *nl, int ifindex, const struct cidr *a, c
  * add element …". Applied together they make the whole table; while the structure stays the
  * same, the elements alone bring it up to date. */
 int nft_ruleset_build(const struct netplug *np, char **ret_structure, char **ret_elements);
+/* Whether the network namespace holds the table of another supd instance ("inet sup_*", not
+ * ours): a live one, or what a killed one left and its successor will take over. */
+bool nft_other_instances(const struct netplug *np);
 /* Runs @text in one transaction; on failure *ret_error gets nft's first error line. */
 int nft_apply(struct nft_ctx *ctx, const char *text, char **ret_error);
 /* A NETLINK_NETFILTER socket for nft_unit_elements(). */
@@ -201,10 +204,15 @@ int np_sysctl_write(const char *key, const char *value);
 /* Sets @key to @value, remembering (and recording under the runtime dir) the old value the
  * first time. */
 int np_sysctl_set(struct netplug *np, const char *key, const char *value);
-/* Restores @key (or every key when NULL) and forgets it. */
-int np_sysctl_restore(struct netplug *np, const char *key);
-/* Restores what a killed predecessor recorded, and removes the record. */
-int np_sysctl_restore_stale(struct netplug *np);
+/* Forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding): one switch for the whole network
+ * namespace, which other supd instances there may rely on too. */
+bool np_sysctl_is_shared(const char *key);
+/* Restores @key (or every key when NULL) and forgets it; with @keep_shared, a shared key is only
+ * forgotten. */
+int np_sysctl_restore(struct netplug *np, const char *key, bool keep_shared);
+/* Restores what a killed predecessor recorded, and removes the record. With @keep_shared, a
+ * shared key is left as it is and its old value taken over (recorded as this instance's). */
+int np_sysctl_restore_stale(struct netplug *np, bool keep_shared);
 void np_sysctls_free(struct netplug *np);
 
 /* ---- small helpers ------------------------------------------------------------------------- */

@@ -25,7 +25,8 @@
 #include "netplug-internal.h"
 
 #define CONTAINER_IFNAME "eth0"
-#define INSTANCE_MAX     40
+#define INSTANCE_MAX        40
+#define INSTANCE_PREFIX_MAX (INSTANCE_MAX - 17) /* room for "-" and 16 hex digits */
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
@@ -90,30 +91,52 @@ char *netplug_link_name(const char *unit, char buf[static NETPLUG_IFNAME_MAX + 1
         return buf;
 }
 
-static char *instance_sanitize(const char *s) {
-        char *r, *p;
+/* The instance's name in the table and the link marks. A string already made of [a-z0-9_] and at
+ * most INSTANCE_MAX bytes long is kept as it is: the default instance ("sup") and most others read
+ * the same as their cgroup root. Any other is lowered and reduced to [a-z0-9_] (a prefix of it, for
+ * the reader) and gets "-" and 16 hex digits of a hash of the whole string. Two different
+ * instances never share a name, or one would delete the other's table and links as its own: a
+ * kept name has no "-", so it never equals a reduced one, and strings that reduce alike
+ * ("x.y", "x_y", "X-y") differ by their hash. */
+static char *instance_name(const char *s) {
+        bool kept = true;
         size_t l;
+        char *r;
 
         if (!s || !*s)
                 s = "default";
         l = strlen(s);
-        r = malloc(l + 1 > INSTANCE_MAX + 1 ? INSTANCE_MAX + 1 : l + 1);
+        for (size_t i = 0; i < l; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+                        kept = false;
+        if (kept && l <= INSTANCE_MAX)
+                return strdup(s);
+
+        r = malloc(INSTANCE_MAX + 1);
         if (!r)
                 return NULL;
-        p = r;
-        for (size_t i = 0; i < l && (size_t) (p - r) < INSTANCE_MAX; i++) {
+        if (l > INSTANCE_PREFIX_MAX)
+                l = INSTANCE_PREFIX_MAX;
+        for (size_t i = 0; i < l; i++) {
                 char c = s[i];
                 if (c >= 'A' && c <= 'Z')
                         c = (char) (c - 'A' + 'a');
                 else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
                         c = '_';
-                *p++ = c;
+                r[i] = c;
         }
-        *p = '\0';
-        /* Too long: a prefix that still reads, and a hash of the whole that tells them apart. */
-        if (l > INSTANCE_MAX)
-                snprintf(r + INSTANCE_MAX - 9, 10, "_%08" PRIx32, (uint32_t) np_hash64(s, l));
+        snprintf(r + l, INSTANCE_MAX + 1 - l, "-%016" PRIx64, np_hash64(s, strlen(s)));
         return r;
+}
+
+int netplug_instance_table(const char *instance, char **ret) {
+        _cleanup_free_ char *name = instance_name(instance);
+        char *t;
+
+        if (!name || asprintf(&t, "sup_%s", name) < 0)
+                return -ENOMEM;
+        *ret = t;
+        return 0;
 }
 
 const char *netplug_table_name(const struct netplug *np) {
@@ -401,7 +424,7 @@ int netplug_new(const char *instance, const char *state_dir, const char *runtime
                 return -ENOMEM;
         np->home_netns_fd = -EBADF;
 
-        np->instance = instance_sanitize(instance);
+        np->instance = instance_name(instance);
         if (!np->instance || asprintf(&np->table, "sup_%s", np->instance) < 0)
                 return -ENOMEM;
         if ((state_dir && !(np->state_dir = strdup(state_dir))) ||
@@ -432,7 +455,7 @@ int netplug_new(const char *instance, const char *state_dir, const char *runtime
 
         /* What a killed predecessor left: put the sysctls back first (route_localnet must not
          * outlive the rules that guard it), then its links, then its table. */
-        r = np_sysctl_restore_stale(np);
+        r = np_sysctl_restore_stale(np, nft_other_instances(np));
         if (r < 0)
                 log_debug_errno(r, "netplug: could not restore a predecessor's sysctls, ignoring: %m");
         r = remove_marked_links(np);
@@ -643,7 +666,7 @@ fail:
         }
         /* route_localnet goes back before the rules that guard it leave. */
         if (rl_key)
-                (void) np_sysctl_restore(np, rl_key);
+                (void) np_sysctl_restore(np, rl_key, false);
         if (listed_now) {
                 np->n_bridges--;
                 (void) rebuild(np, NULL);
@@ -682,7 +705,7 @@ static int bridge_release(struct netplug *np, struct np_bridge *b) {
                 }
         }
         if (key) {
-                k = np_sysctl_restore(np, key);
+                k = np_sysctl_restore(np, key, false);
                 if (r == 0)
                         r = k;
         }
@@ -1152,7 +1175,10 @@ int netplug_cleanup_stale(struct netplug *np, char *const *unit_names) {
                 if (unit_find(np, *name))
                         continue;
                 netplug_link_name(*name, ifname);
-                if (nl_link_get(np->nl, ifname, &l) < 0 || !streq(l.kind, "veth"))
+                /* The name alone does not make it ours: another instance on this host may run a
+                 * unit of the same name. Only our mark does. */
+                if (nl_link_get(np->nl, ifname, &l) < 0 || !streq(l.kind, "veth") ||
+                    !alias_is_ours(np, l.alias))
                         continue;
                 if (nl_link_delete(np->nl, l.ifindex) >= 0) {
                         log_debug("netplug: deleted stale veth %s", ifname);
@@ -1189,7 +1215,8 @@ int netplug_shutdown(struct netplug *np) {
         if (k < 0 && r == 0)
                 r = k;
 
-        k = np_sysctl_restore(np, NULL);
+        /* Forwarding stays on while another instance is here: it may be what its NAT needs. */
+        k = np_sysctl_restore(np, NULL, nft_other_instances(np));
         if (k < 0 && r == 0)
                 r = k;
 

@@ -30,9 +30,10 @@ struct netplug_unit;
 
 /**
  * netplug_new() - the network side of one supd instance
- * @instance: what tells this instance from others on the host (runtime dir, cgroup root…);
- *            lowered and reduced to [a-z0-9_] here (long strings end in a hash), NULL or ""
- *            means "default"
+ * @instance: what tells this instance from others on the host (its cgroup root); named as
+ *            netplug_instance_table() says, NULL or "" means "default". The caller makes sure
+ *            that no other live instance in this network namespace uses the same table name:
+ *            this function deletes whatever carries it
  * @state_dir: leases live in @state_dir/leases/, made when first needed
  * @runtime_dir: where netplug.sysctl is kept (a tmpfs, cleared at boot); NULL: not kept, so a
  *               killed instance's sysctl changes are not undone by its successor
@@ -75,8 +76,9 @@ int netplug_shutdown(struct netplug *np);
  * @unit_names: NULL-terminated, or NULL
  *
  * netplug_new() already removes every link carrying this instance's mark; this is for names
- * recorded elsewhere (by the manager under the runtime dir). Only veths are deleted; a link
- * that is not a veth, or that belongs to a unit up in @np, is left alone.
+ * recorded elsewhere (by the manager under the runtime dir). Only veths carrying this instance's
+ * mark are deleted; a link that is not a veth, carries no mark or another instance's, or belongs
+ * to a unit up in @np, is left alone.
  *
  * Returns: the number of links deleted, or -errno.
  */
@@ -186,6 +188,19 @@ char *netplug_link_name(const char *unit, char buf[static NETPLUG_IFNAME_MAX + 1
 
 /* The nftables table name of this instance, "sup_<instance>" (family inet). */
 const char *netplug_table_name(const struct netplug *np);
+
+/**
+ * netplug_instance_table() - the table name (and link mark) netplug_new() gives @instance
+ * @ret: "sup_<name>", free()
+ *
+ * @instance as it is when made of [a-z0-9_] and at most 40 bytes long ("sup" → "sup_sup");
+ * otherwise a prefix of it lowered and reduced to [a-z0-9_], "-" and 16 hex digits of FNV-1a-64
+ * of the whole string ("x.y" → "sup_x_y-…"). Different instances get different names. Nothing
+ * is touched: for a caller that must claim the name before netplug_new() cleans up after it.
+ *
+ * Returns: 0, or -ENOMEM.
+ */
+int netplug_instance_table(const char *instance, char **ret);
 
 /**
  * netplug_lease_lookup() - the address leased to @unit on @bridge, without taking one

@@ -215,6 +215,28 @@ static int error_to_errno(const char *msg) {
         return -EINVAL;
 }
 
+bool nft_other_instances(const struct netplug *np) {
+        const char *out, *p;
+        bool found = false;
+
+        if (!np->nft)
+                return false;
+        (void) nft_ctx_get_output_buffer(np->nft); /* drops what earlier runs printed */
+        if (nft_run_cmd_from_buffer(np->nft, "list tables inet") != 0)
+                return false;
+        out = nft_ctx_get_output_buffer(np->nft);
+        for (p = out; !found && p && *p; p += strcspn(p, "\n"), p += *p == '\n') {
+                const char *name = startswith(p, "table inet ");
+                size_t l;
+
+                if (!name || !startswith(name, "sup_"))
+                        continue;
+                l = strcspn(name, " \n");
+                found = l != strlen(np->table) || strncmp(name, np->table, l) != 0;
+        }
+        return found;
+}
+
 int nft_apply(struct nft_ctx *ctx, const char *text, char **ret_error) {
         const char *err;
         size_t n;

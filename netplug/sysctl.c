@@ -144,7 +144,11 @@ int np_sysctl_set(struct netplug *np, const char *key, const char *value) {
         return np_sysctl_write(key, value);
 }
 
-int np_sysctl_restore(struct netplug *np, const char *key) {
+bool np_sysctl_is_shared(const char *key) {
+        return streq(key, "net/ipv4/ip_forward") || streq(key, "net/ipv6/conf/all/forwarding");
+}
+
+int np_sysctl_restore(struct netplug *np, const char *key, bool keep_shared) {
         int ret = 0;
         size_t j = 0;
 
@@ -155,11 +159,15 @@ int np_sysctl_restore(struct netplug *np, const char *key) {
                         np->sysctls[j++] = *s;
                         continue;
                 }
-                int r = np_sysctl_write(s->key, s->value);
-                /* A bridge that is gone took its per-device value with it. */
-                if (r < 0 && r != -ENOENT && ret == 0)
-                        ret = r;
-                log_debug("netplug: sysctl %s restored to %s", s->key, s->value);
+                if (keep_shared && np_sysctl_is_shared(s->key))
+                        log_debug("netplug: sysctl %s left as it is: another instance may need it", s->key);
+                else {
+                        int r = np_sysctl_write(s->key, s->value);
+                        /* A bridge that is gone took its per-device value with it. */
+                        if (r < 0 && r != -ENOENT && ret == 0)
+                                ret = r;
+                        log_debug("netplug: sysctl %s restored to %s", s->key, s->value);
+                }
                 free(s->key);
                 free(s->value);
         }
@@ -170,9 +178,32 @@ int np_sysctl_restore(struct netplug *np, const char *key) {
         return ret < 0 ? ret : r;
 }
 
-int np_sysctl_restore_stale(struct netplug *np) {
+/* Takes over @key's old value from a killed predecessor's record, as if this instance had made
+ * the change: the last instance of the namespace to go puts it back. */
+static int adopt(struct netplug *np, const char *key, const char *value) {
+        struct np_sysctl *p;
+
+        for (size_t i = 0; i < np->n_sysctls; i++)
+                if (streq(np->sysctls[i].key, key))
+                        return 0;
+        p = realloc(np->sysctls, (np->n_sysctls + 1) * sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        np->sysctls = p;
+        p[np->n_sysctls] = (struct np_sysctl){strdup(key), strdup(value)};
+        if (!p[np->n_sysctls].key || !p[np->n_sysctls].value) {
+                free(p[np->n_sysctls].key);
+                free(p[np->n_sysctls].value);
+                return -ENOMEM;
+        }
+        np->n_sysctls++;
+        return 1;
+}
+
+int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
         _cleanup_free_ char *path = NULL, *line = NULL;
         size_t linesz = 0;
+        bool adopted = false;
         FILE *f;
 
         if (!np->runtime_dir)
@@ -191,12 +222,21 @@ int np_sysctl_restore_stale(struct netplug *np) {
                         continue;
                 if (!startswith(key, "net/"))
                         continue;
+                if (keep_shared && np_sysctl_is_shared(key)) {
+                        int r = adopt(np, key, value);
+                        adopted = adopted || r > 0;
+                        log_debug_errno(r, "netplug: sysctl %s kept for another instance, %s recorded: %m",
+                                        key, value);
+                        continue;
+                }
                 int r = np_sysctl_write(key, value);
                 log_debug_errno(r, "netplug: sysctl %s restored to %s after a killed predecessor: %m", key,
                                 value);
         }
         fclose(f);
-        return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return adopted ? record_write(np) : 0;
 }
 
 void np_sysctls_free(struct netplug *np) {

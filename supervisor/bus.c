@@ -31,6 +31,7 @@
 #include "logstream.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-exec.h"
 
 #define SUP_BUS_NAME "org.sup.Manager1"
 #define SUP_BUS_PATH "/org/sup/Manager1"
@@ -39,7 +40,10 @@
 #define SUP_ERROR_NO_SUCH_UNIT "org.sup.Error.NoSuchUnit"
 #define SUP_ERROR_BAD_STATE "org.sup.Error.BadState"
 #define SUP_ERROR_ACCESS_DENIED "org.sup.Error.AccessDenied"
-#define SUP_ERROR_SETUP_FAILED "org.sup.Error.SetupFailed" /* reserved */
+#define SUP_ERROR_SETUP_FAILED "org.sup.Error.SetupFailed"
+/* Exec: the command could not be run (supctl exits 126), or was not found (127), as a shell does. */
+#define SUP_ERROR_EXEC_FAILED "org.sup.Error.ExecFailed"
+#define SUP_ERROR_EXEC_NOT_FOUND "org.sup.Error.ExecNotFound"
 
 /* The unique name supd answers GetNameOwner(org.sup.Manager1) with; clients get :1.1 and up. */
 #define SUP_BUS_UNIQUE_NAME ":1.0"
@@ -54,8 +58,11 @@
 
 #define USEC_PER_SEC_F 1000000.0
 
+struct bus_exec;
+
 struct bus_conn {
         struct bus_server *server;
+        struct bus_exec *execs; /* commands this peer exec'd into units: they live as long as it */
         struct bus_conn *prev, *next;
         sd_bus *bus;
         ev_io io;
@@ -91,12 +98,38 @@ static uint64_t now_monotonic_usec(void) {
 
 /* ---- connections -------------------------------------------------------------------------------- */
 
+/* One Exec() call: answered when the command exec'd (or failed), then ExecExited(pid, code,
+ * status) to the same peer when it ends. */
+struct bus_exec {
+        struct bus_conn *conn;
+        struct bus_exec *next;
+        sd_bus_message *call; /* until answered */
+        struct unit_exec *job;
+        pid_t pid;
+};
+
+static void bus_exec_free(struct bus_exec *e) {
+        for (struct bus_exec **p = &e->conn->execs; *p; p = &(*p)->next)
+                if (*p == e) {
+                        *p = e->next;
+                        break;
+                }
+        unit_exec_free(e->job);
+        sd_bus_message_unref(e->call);
+        free(e);
+}
+
 static struct bus_conn *conn_free(struct bus_conn *c) {
         if (!c)
                 return NULL;
 
         ev_io_stop(c->server->loop, &c->io);
         ev_timer_stop(c->server->loop, &c->timer);
+
+        /* A peer that goes away takes its commands with it (SIGKILL): nothing is left running that
+         * nobody waits for. */
+        while (c->execs)
+                bus_exec_free(c->execs);
 
         /* Not sd_bus_flush_close_unref(): sd_bus_flush() polls until the peer has read everything
          * (and first waits for the authentication to finish), which a peer could make last forever.
@@ -665,6 +698,145 @@ static int method_get_log_path(sd_bus_message *m, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(m, "s", path);
 }
 
+/* ---- Exec ---------------------------------------------------------------------------------------- */
+
+static void bus_exec_started(struct unit_exec *x, int master, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_close_ int fd = master;
+        struct bus_exec *e = userdata;
+        struct bus_conn *c = e->conn;
+        int r;
+
+        r = sd_bus_message_new_method_return(e->call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "u", (uint32_t) e->pid);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "h");
+        if (r >= 0 && fd >= 0)
+                r = sd_bus_message_append(reply, "h", fd);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(c->bus, reply, NULL);
+        e->call = sd_bus_message_unref(e->call);
+        if (r < 0 || conn_rearm(c) < 0)
+                conn_kill_later(c);
+}
+
+static void bus_exec_failed(struct unit_exec *x, bool command, int error, const char *message, void *userdata) {
+        struct bus_exec *e = userdata;
+        struct bus_conn *c = e->conn;
+        const char *name = !command           ? SUP_ERROR_SETUP_FAILED
+                           : error == ENOENT ? SUP_ERROR_EXEC_NOT_FOUND
+                                             : SUP_ERROR_EXEC_FAILED;
+        int r;
+
+        r = sd_bus_reply_method_errorf(e->call, name, "%s", message);
+        bus_exec_free(e);
+        if (r < 0 || conn_rearm(c) < 0)
+                conn_kill_later(c);
+}
+
+static void bus_exec_exited(struct unit_exec *x, int code, int status, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        struct bus_exec *e = userdata;
+        struct bus_conn *c = e->conn;
+        pid_t pid = e->pid;
+        int r;
+
+        bus_exec_free(e);
+        r = sd_bus_message_new_signal(c->bus, &signal, SUP_BUS_PATH, SUP_BUS_INTERFACE, "ExecExited");
+        if (r >= 0)
+                r = sd_bus_message_append(signal, "uii", (uint32_t) pid, (int32_t) code, (int32_t) status);
+        if (r >= 0)
+                r = sd_bus_send(c->bus, signal, NULL);
+        if (r < 0 || conn_rearm(c) < 0)
+                conn_kill_later(c);
+}
+
+static const struct unit_exec_ops bus_exec_ops = {
+        .started = bus_exec_started,
+        .failed = bus_exec_failed,
+        .exited = bus_exec_exited,
+};
+
+/* Exec(name, argv, env, tty, stdin, stdout, stderr) -> (pid, [pty master]), answered once the
+ * command exec'd; ExecExited(pid, code, status) follows to this peer only. */
+static int method_exec(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct bus_conn *c = userdata;
+        _cleanup_strv_free_ char **argv = NULL, **env = NULL;
+        _cleanup_free_ char *message = NULL;
+        struct bus_exec *e;
+        int stdio[3], tty, r;
+        struct unit *u;
+
+        r = check_privileged(c, "exec", ret_error);
+        if (r < 0)
+                return r;
+        r = find_unit(c, m, &u, ret_error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(m, &argv);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(m, &env);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "bhhh", &tty, &stdio[0], &stdio[1], &stdio[2]);
+        if (r < 0)
+                return r;
+        if (!argv || !argv[0] || !*argv[0])
+                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS, "No command given.");
+        STRV_FOREACH(v, env)
+                if (!strchr(*v, '=') || **v == '=')
+                        return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Invalid environment entry \"%s\": expected VAR=value.", *v);
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->conn = c;
+        r = unit_exec_new(u, argv, env, tty, stdio, &bus_exec_ops, e, &e->job, &message);
+        if (r < 0) {
+                free(e);
+                if (r == -ESRCH)
+                        return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "%s is not running", u->name);
+                if (r == -EBUSY)
+                        return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE,
+                                                 "%s is frozen: thaw it first", u->name);
+                return sd_bus_error_setf(ret_error, SUP_ERROR_SETUP_FAILED, "%s: exec: %s", u->name,
+                                         message ? message : strerror(-r));
+        }
+        e->pid = unit_exec_pid(e->job);
+        e->call = sd_bus_message_ref(m);
+        e->next = c->execs;
+        c->execs = e;
+        return 1; /* answered from bus_exec_started() or bus_exec_failed() */
+}
+
+/* KillExec(pid, signal): to a command this peer exec'd and that still runs. */
+static int method_kill_exec(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct bus_conn *c = userdata;
+        uint32_t pid;
+        int32_t sig;
+        int r;
+
+        r = sd_bus_message_read(m, "ui", &pid, &sig);
+        if (r < 0)
+                return r;
+        if (sig <= 0 || sig >= _NSIG)
+                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid signal number %" PRIi32 ".", sig);
+        for (struct bus_exec *e = c->execs; e; e = e->next)
+                if ((uint32_t) e->pid == pid) {
+                        r = unit_exec_kill(e->job, sig);
+                        if (r < 0 && r != -ESRCH)
+                                return r;
+                        return sd_bus_reply_method_return(m, NULL);
+                }
+        return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "No command %" PRIu32 " of yours is running.", pid);
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         return sd_bus_message_append(reply, "s", SUP_VERSION);
@@ -698,8 +870,15 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Reboot", "", "", method_reboot, 0),
         SD_BUS_METHOD_WITH_NAMES("GetLogPath", "s", SD_BUS_PARAM(name), "s", SD_BUS_PARAM(path),
                                  method_get_log_path, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Exec", "sasasbhhh",
+                                 SD_BUS_PARAM(name) SD_BUS_PARAM(argv) SD_BUS_PARAM(environment) SD_BUS_PARAM(tty)
+                                         SD_BUS_PARAM(stdin) SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr),
+                                 "uah", SD_BUS_PARAM(pid) SD_BUS_PARAM(pty), method_exec, 0),
+        SD_BUS_METHOD_WITH_NAMES("KillExec", "ui", SD_BUS_PARAM(pid) SD_BUS_PARAM(signal), "", , method_kill_exec,
+                                 0),
         SD_BUS_SIGNAL_WITH_NAMES("UnitChanged", "sss",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(active_state) SD_BUS_PARAM(result), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("ExecExited", "uii", SD_BUS_PARAM(pid) SD_BUS_PARAM(code) SD_BUS_PARAM(status), 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -14,12 +14,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -29,11 +31,13 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "launch-internal.h"
 #include "macro.h"
+#include "seccomp-policy.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -299,7 +303,7 @@ static void step_sync(struct launch_ctx *ctx) {
         if (go != LAUNCH_GO_BYTE)
                 child_fail(ctx, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -EBADMSG);
 
-        if (ctx->userns) {
+        if (ctx->userns && !ctx->r->join) {
                 /* Our ids are still the host's (unmapped here): become the namespace's root, so that
                  * what we create (mount points, overlay dirs) has a mapped owner. */
                 if (sys_setresgid(ctx->userns_root) < 0 || sys_setresuid(ctx->userns_root) < 0)
@@ -557,6 +561,186 @@ static void step_dns(const struct launch_ctx *ctx, int rootfd) {
                 child_fail(ctx, LAUNCH_STEP_DNS, -1, r);
 }
 
+const char *const launch_security_paths[_LAUNCH_SECURITY_MAX] = {
+        /* Masked: Docker's default list (moby oci/defaults.go), SPEC §7's and /proc/asound,
+         * /proc/interrupts. */
+        "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/sys/devices/virtual/powercap",
+        /* Read-only: Docker's. */
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+        "/sys",
+};
+
+/* #5: the top-most mount on BASE ("/proc" or "/sys") in the container, as an O_PATH fd, if it is
+ * the kernel's file system MAGIC; -ENOENT when there is none there, so nothing of the kernel's to
+ * hide either (e.g. Tmpfs=/sys). BASE is resolved in the root like any mount point, and is the
+ * mount made at #4 (or, without RootFS=, the host's copy in our mount namespace). */
+static int open_kernel_fs(int rootfd, const char *base, long magic) {
+        struct statfs sf;
+        int fd, r;
+
+        fd = openat_in_root(rootfd, base, O_DIRECTORY);
+        if (fd < 0)
+                return fd;
+        if (fstatfs(fd, &sf) < 0) {
+                r = child_errno();
+                (void) close(fd);
+                return r;
+        }
+        if (sf.f_type != magic) {
+                (void) close(fd);
+                return -ENOENT;
+        }
+        return fd;
+}
+
+/* REL below the mount BASEFD, never through a symlink or "..": nothing in procfs or sysfs is a
+ * symlink at these names, and the fd must name an entry of that very file system (or a mount on
+ * it, which the mask then covers in turn). */
+static int open_beneath(int basefd, const char *rel) {
+        struct open_how how = {
+                .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd;
+
+        fd = (int) syscall(SYS_openat2, basefd, rel, &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS)
+                fd = openat(basefd, rel, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? child_errno() : fd;
+}
+
+/* The container's /dev/null (ours at #4, or the host's without RootFS=), checked to be the
+ * kernel's null device: it is what masked files show. */
+static int open_dev_null(int rootfd) {
+        struct stat st;
+        int fd, r;
+
+        fd = openat_in_root(rootfd, "/dev/null", 0);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0) {
+                r = child_errno();
+                (void) close(fd);
+                return r;
+        }
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+                (void) close(fd);
+                return -ENODEV;
+        }
+        return fd;
+}
+
+/* A masked directory gets an empty read-only tmpfs (as small as tmpfs allows: size=0 would mean
+ * no limit), a masked file /dev/null, as Docker does: reads give nothing, writes go nowhere. */
+static int mask_fd(int fd, int *nullfd, int rootfd) {
+        char null_path[FD_PATH_MAX];
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return child_errno();
+        if (S_ISDIR(st.st_mode))
+                return mount_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                "mode=0555,size=4k,nr_inodes=1");
+
+        if (*nullfd < 0) {
+                *nullfd = open_dev_null(rootfd);
+                if (*nullfd < 0)
+                        return *nullfd;
+        }
+        fd_path(*nullfd, null_path);
+        return mount_fd(null_path, fd, NULL, MS_BIND, NULL);
+}
+
+/* Binds REL onto itself and makes the bind read-only. Not recursive: what is mounted below (the
+ * host's binfmt_misc in a /proc shared with the host) stays out of it, hidden. In a user
+ * namespace the kernel refuses that (EINVAL) when such a mount came from the host and is locked
+ * to its parent: then it comes along, and is made read-only with the rest where the kernel can
+ * (mount_setattr(), 5.12). */
+static int bind_ro_beneath(int basefd, const char *rel, int fd) {
+        _cleanup_close_ int top = -EBADF;
+        char p[FD_PATH_MAX];
+        bool recursive = false;
+        int r;
+
+        fd_path(fd, p);
+        r = mount_fd(p, fd, NULL, MS_BIND, NULL);
+        if (r == -EINVAL) {
+                r = mount_fd(p, fd, NULL, MS_BIND | MS_REC, NULL);
+                recursive = true;
+        }
+        if (r < 0)
+                return r;
+        /* fd still names what the bind covers: reopen to get the bind's root. */
+        top = open_beneath(basefd, rel);
+        if (top < 0)
+                return top;
+        if (recursive) {
+                struct mount_attr attr = {
+                        .attr_set = MOUNT_ATTR_RDONLY,
+                };
+
+                if (mount_setattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) >= 0)
+                        return 0;
+                if (errno != ENOSYS)
+                        return child_errno();
+        }
+        return remount_ro_fd(top);
+}
+
+/* #5 SPEC §7: masked and read-only kernel paths, on the container's /proc and /sys (also without
+ * RootFS=: then on our mount namespace's copy of the host's, / being private since #2). Last of
+ * #5, so that no Bind= or Tmpfs= covers them. A path this kernel does not have is skipped. */
+static void step_security_mounts(const struct launch_ctx *ctx, int rootfd) {
+        _cleanup_close_ int procfd = -EBADF, sysfd = -EBADF, nullfd = -EBADF;
+
+        procfd = open_kernel_fs(rootfd, "/proc", PROC_SUPER_MAGIC);
+        if (procfd < 0 && procfd != -ENOENT)
+                child_fail(ctx, LAUNCH_STEP_SECURITY_MOUNTS, -1, procfd);
+        sysfd = open_kernel_fs(rootfd, "/sys", SYSFS_MAGIC);
+        if (sysfd < 0 && sysfd != -ENOENT)
+                child_fail(ctx, LAUNCH_STEP_SECURITY_MOUNTS, LAUNCH_SECURITY_SYS, sysfd);
+
+        for (int i = 0; i < LAUNCH_SECURITY_SYS; i++) {
+                const char *path = launch_security_paths[i];
+                bool proc = startswith(path, "/proc/");
+                const char *rel = path + (proc ? STRLEN("/proc/") : STRLEN("/sys/"));
+                int basefd = proc ? procfd : sysfd;
+                _cleanup_close_ int fd = -EBADF;
+                int r;
+
+                if (basefd < 0)
+                        continue;
+                fd = open_beneath(basefd, rel);
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        child_fail(ctx, LAUNCH_STEP_SECURITY_MOUNTS, i, fd);
+
+                if (i < LAUNCH_SECURITY_READONLY_FIRST)
+                        r = mask_fd(fd, &nullfd, rootfd);
+                else
+                        r = bind_ro_beneath(basefd, rel, fd);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_SECURITY_MOUNTS, i, r);
+        }
+
+        /* /sys: read-only since #4 with RootFS=; the host's copy without it becomes so here. Only
+         * that mount: what is mounted below (cgroups) keeps its mode. */
+        if (sysfd >= 0) {
+                struct statfs sf;
+                int r = 0;
+
+                if (fstatfs(sysfd, &sf) < 0)
+                        r = child_errno();
+                else if (!(sf.f_flags & ST_RDONLY))
+                        r = remount_ro_fd(sysfd);
+                if (r < 0)
+                        child_fail(ctx, LAUNCH_STEP_SECURITY_MOUNTS, LAUNCH_SECURITY_SYS, r);
+        }
+}
+
 /* #7: R becomes /, the old root is stacked on top of it and detached. Never chroot. */
 static void step_pivot(const struct launch_ctx *ctx, int rootfd) {
         if (fchdir(rootfd) < 0)
@@ -598,7 +782,7 @@ static void steps_mounts(const struct launch_ctx *ctx) {
         step_binds(ctx, rootfd);
         step_tmpfs(ctx, rootfd);
         step_dns(ctx, rootfd);
-        /* LAUNCH_STEP_SECURITY_MOUNTS: SPEC §7 masked and read-only paths, /proc/kcore ... /sys (later). */
+        step_security_mounts(ctx, rootfd);
 
         /* #6 */
         if (c->read_only) {
@@ -610,106 +794,6 @@ static void steps_mounts(const struct launch_ctx *ctx) {
         /* #7 */
         if (ctx->root)
                 step_pivot(ctx, rootfd);
-}
-
-/* ---- #9: the container's init ----------------------------------------------------------------------- */
-
-static const int init_forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-
-static int close_all_but(int keep) {
-        /* Before Linux 5.9 there is no close_range(): walk up to the fd limit. */
-        if (keep > 0 && close_range(0, (unsigned) keep - 1, 0) < 0 && errno != ENOSYS)
-                return child_errno();
-        if (close_range((unsigned) keep + 1, ~0U, 0) < 0) {
-                struct rlimit rl;
-
-                if (errno != ENOSYS)
-                        return child_errno();
-                if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-                        return child_errno();
-                for (rlim_t fd = 0; fd < rl.rlim_cur && fd < INT_MAX; fd++)
-                        if ((int) fd != keep)
-                                (void) close((int) fd);
-        }
-        return 0;
-}
-
-/* Stays PID 1 (or a subreaper without a pid namespace): forwards signals to the payload, reaps
- * every child, exits with the payload's status. Never execs: it is still supd's image, hence
- * non-dumpable (set before the fork), so that nothing in the container can open /proc/1/exe. */
-_noreturn_ static void init_loop(int sfd, pid_t payload) {
-        for (;;) {
-                struct signalfd_siginfo si;
-                ssize_t n;
-
-                n = read(sfd, &si, sizeof(si));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n != (ssize_t) sizeof(si))
-                        _exit(127);
-
-                if (si.ssi_signo != SIGCHLD) {
-                        (void) kill(payload, (int) si.ssi_signo);
-                        continue;
-                }
-
-                /* SIGCHLD coalesces: reap until nothing is left. */
-                for (;;) {
-                        int status;
-                        pid_t p;
-
-                        p = waitpid(-1, &status, WNOHANG | __WALL);
-                        if (p <= 0)
-                                break;
-                        if (p != payload)
-                                continue;
-                        if (WIFEXITED(status))
-                                _exit(WEXITSTATUS(status));
-                        if (WIFSIGNALED(status))
-                                _exit(128 + WTERMSIG(status));
-                }
-        }
-}
-
-/* #9: returns in the payload, with or without an init above it. */
-static void step_init(const struct launch_ctx *ctx) {
-        sigset_t mask;
-        pid_t pid;
-        int sfd;
-
-        if (!ctx->c->init)
-                return;
-
-        /* Every signal is blocked since clone (the parent's doing), so whatever arrives before the
-         * fork waits in the signalfd and is forwarded after it. The kernel drops signals that a
-         * pid namespace's init has no handler for: catching them here is what makes SIGTERM work. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        for (size_t i = 0; i < ELEMENTSOF(init_forwarded); i++)
-                sigaddset(&mask, init_forwarded[i]);
-        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        if (sfd < 0)
-                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
-
-        /* Without a pid namespace we are not PID 1: orphans must still come to us. */
-        if (!ctx->pidns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
-
-        /* _Fork(): no atfork handlers, no malloc locks. */
-        pid = _Fork();
-        if (pid < 0)
-                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_FORK, child_errno());
-        if (pid == 0) {
-                (void) close(sfd);
-                return;
-        }
-
-        /* The init keeps nothing of supd's: no log pipe, no bus socket, no other unit's fds. Closing
-         * our copy of the sync socket leaves the payload's CLOEXEC one: EOF at the parent means
-         * the payload exec'd (or reported and died). */
-        if (close_all_but(sfd) < 0)
-                _exit(127);
-        init_loop(sfd, pid);
 }
 
 /* ---- #10: user, group, working directory ------------------------------------------------------------ */
@@ -927,6 +1011,14 @@ static void step_user(const struct launch_ctx *ctx, struct user_lookup *u) {
 
 /* ---- #11: ids, capabilities, no_new_privs, seccomp ------------------------------------------------- */
 
+/* LAUNCH_STEP_SECCOMP: the filter the parent compiled before clone; one syscall, no allocation. */
+static void step_seccomp(const struct launch_ctx *ctx) {
+        int r = seccomp_policy_install(&ctx->seccomp);
+
+        if (r < 0)
+                child_fail(ctx, LAUNCH_STEP_SECCOMP, LAUNCH_SECCOMP_LOAD, r);
+}
+
 static void step_security(const struct launch_ctx *ctx, const struct user_lookup *u) {
         const struct unit_config *c = ctx->c;
         struct __user_cap_header_struct h = {
@@ -941,6 +1033,12 @@ static void step_security(const struct launch_ctx *ctx, const struct user_lookup
                         child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_BOUNDING, child_errno());
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_AMBIENT, child_errno());
+
+        /* Without no_new_privs the kernel loads a filter only for a caller with CAP_SYS_ADMIN (in
+         * its user namespace): we still have it here, before the ids change and capset() trims the
+         * effective set (runc's order). Nothing below is on the deny-list. */
+        if (!c->no_new_privileges)
+                step_seccomp(ctx);
 
         if (sys_setgroups(u->n_groups, u->n_groups > 0 ? u->groups : NULL) < 0)
                 child_fail(ctx, LAUNCH_STEP_CAPABILITIES, LAUNCH_CAPS_SETGROUPS, child_errno());
@@ -969,16 +1067,97 @@ static void step_security(const struct launch_ctx *ctx, const struct user_lookup
         if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 child_fail(ctx, LAUNCH_STEP_NO_NEW_PRIVS, -1, child_errno());
 
-        /* LAUNCH_STEP_SECCOMP: install the filter the parent compiled before clone (later). It goes
-         * last: after it, the syscalls above may be denied. */
+        /* With no_new_privs the filter needs no capability and goes last, so that the steps above
+         * never depend on what it allows (only step_fds() and the execveat() of sup-init run under
+         * it). */
+        if (c->no_new_privileges)
+                step_seccomp(ctx);
 }
 
-/* ---- #12: fds, exec ----------------------------------------------------------------------------------- */
+/* ---- #2 (exec into a running unit): its namespaces and root ------------------------------------------- */
 
+static void step_join(const struct launch_ctx *ctx) {
+        /* One call, all at once: the user namespace first, so that we are privileged in it for the
+         * others (the kernel orders them). pid and time were entered by the parent for our clone. */
+        if (ctx->join_flags != 0 && setns(ctx->r->join->pidfd, ctx->join_flags) < 0)
+                child_fail(ctx, LAUNCH_STEP_JOIN, LAUNCH_JOIN_SETNS, child_errno());
+
+        /* The root the unit's main process sees (after its pivot_root), whatever the mount namespace's
+         * own root is. The fd was opened by supd in the host's view, before clone. */
+        if (fchdir(ctx->r->join->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+                child_fail(ctx, LAUNCH_STEP_JOIN, LAUNCH_JOIN_ROOT, child_errno());
+
+        /* What a start does at #1 in a user namespace: be its root (the ids #11 then sets are the
+         * container's; the host's 0 means nothing in there). */
+        if ((ctx->c->namespaces & UNIT_NS_USER) && (sys_setresgid(0) < 0 || sys_setresuid(0) < 0))
+                child_fail(ctx, LAUNCH_STEP_JOIN, LAUNCH_JOIN_SETNS, child_errno());
+}
+
+/* ---- #12 (exec with a terminal): a pty of the container's own devpts --------------------------------- */
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+
+/* Opened as the unit's user, after #11: the terminal belongs to whoever runs the command. Its master
+ * goes to supd (and on to supctl); the terminal becomes stdio and our controlling terminal (we are a
+ * session leader since clone, with none yet). */
+static void step_pty(struct launch_ctx *ctx) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct launch_report m = { .step = LAUNCH_REPORT_PTY, .index = -1 };
+        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *cm;
+        struct statfs sf;
+        int master, peer, unlock = 0;
+
+        /* The container's devpts instance: /dev/ptmx is a link to it, /dev/pts/ptmx is its node. */
+        master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+        if (master < 0)
+                child_fail(ctx, LAUNCH_STEP_PTY, LAUNCH_PTY_OPEN, child_errno());
+        if (fstatfs(master, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC)
+                child_fail(ctx, LAUNCH_STEP_PTY, LAUNCH_PTY_OPEN, -ENOTTY);
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                child_fail(ctx, LAUNCH_STEP_PTY, LAUNCH_PTY_UNLOCK, child_errno());
+        peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (peer < 0)
+                child_fail(ctx, LAUNCH_STEP_PTY, LAUNCH_PTY_PEER, child_errno());
+        if (ioctl(peer, TIOCSCTTY, 0) < 0)
+                child_fail(ctx, LAUNCH_STEP_PTY, LAUNCH_PTY_CTTY, child_errno());
+
+        cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &master, sizeof(int));
+        if (sendmsg(ctx->sync_fd, &mh, MSG_NOSIGNAL) != (ssize_t) sizeof(m))
+                child_fail(ctx, LAUNCH_STEP_PTY, LAUNCH_PTY_SEND, child_errno());
+        (void) close(master);
+
+        ctx->tty_fd = peer;
+}
+
+/* ---- #12: fds, exec of sup-init ------------------------------------------------------------------- */
+
+/* stdio to 0..2, the launch socket to LAUNCH_INIT_SYNC_FD and keep_fd to LAUNCH_INIT_KEEP_FD, all
+ * surviving exec; everything else (supd's fds, the sources, sup-init's memfd) closes at exec. */
 static void step_fds(struct launch_ctx *ctx) {
         const struct launch_request *r = ctx->r;
-        int src[4] = { r->stdin_fd, r->stdout_fd, r->stderr_fd, r->keep_fd };
-        int n = r->keep_fd >= 0 ? 4 : 3;
+        int src[5] = { r->stdin_fd, r->stdout_fd, r->stderr_fd, ctx->sync_fd, r->keep_fd };
+
+        if (ctx->tty_fd >= 0)
+                src[0] = src[1] = src[2] = ctx->tty_fd;
+        int n = r->keep_fd >= 0 ? 5 : 4;
+        int init_fd = r->init_fd;
 
         if (src[0] < 0) {
                 /* The container's /dev/null. */
@@ -987,25 +1166,29 @@ static void step_fds(struct launch_ctx *ctx) {
                         child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_STDIN, child_errno());
         }
 
-        /* Everything still needed moves above 0..3 first (F_DUPFD_CLOEXEC takes the lowest free fd
-         * >= 4), so that dup3() onto 0..3 clobbers nothing: the sync socket, then the sources. */
-        if (ctx->sync_fd < 4) {
-                int fd = fcntl(ctx->sync_fd, F_DUPFD_CLOEXEC, 4);
-                if (fd < 0)
+        /* Everything still needed moves above 0..4 first (F_DUPFD_CLOEXEC takes the lowest free fd
+         * >= 5), so that dup3() onto 0..4 clobbers nothing. */
+        if (init_fd < n) {
+                init_fd = fcntl(init_fd, F_DUPFD_CLOEXEC, n);
+                if (init_fd < 0)
                         child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_CLOSE_FDS, child_errno());
-                ctx->sync_fd = fd;
         }
         for (int i = 0; i < n; i++)
-                if (src[i] < 4) {
-                        src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 4);
+                if (src[i] < n) {
+                        src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, n);
                         if (src[i] < 0)
-                                child_fail(ctx, LAUNCH_STEP_EXEC, i, child_errno());
+                                child_fail(ctx, LAUNCH_STEP_EXEC, i == 3 ? LAUNCH_EXEC_CLOSE_FDS : i,
+                                           child_errno());
                 }
-        for (int i = 0; i < n; i++)
+        ctx->sync_fd = src[3];
+        for (int i = 0; i < n; i++) {
                 if (dup3(src[i], i, 0) < 0) /* without O_CLOEXEC: survives exec */
-                        child_fail(ctx, LAUNCH_STEP_EXEC, i, child_errno());
+                        child_fail(ctx, LAUNCH_STEP_EXEC, i == 3 ? LAUNCH_EXEC_CLOSE_FDS : i, child_errno());
+                if (i == 3)
+                        ctx->sync_fd = LAUNCH_INIT_SYNC_FD;
+        }
+        ctx->init_fd = init_fd;
 
-        /* Everything else (supd's fds, the sources, the sync socket) closes at exec. */
         if (close_range((unsigned) n, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
                 struct rlimit rl;
 
@@ -1018,58 +1201,11 @@ static void step_fds(struct launch_ctx *ctx) {
         }
 }
 
+/* The last step: sup-init, from its sealed memfd, as the container's init or to exec Exec= in place
+ * (launch-protocol in init/protocol.h). Signals stay blocked: sup-init unblocks them. */
 _noreturn_ static void step_exec(const struct launch_ctx *ctx) {
-        char *const *argv = ctx->c->exec;
-        const char *name = argv[0];
-        char buf[PATH_MAX];
-        sigset_t none;
-        bool eacces = false;
-        size_t ln;
-
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-
-        if (strchr(name, '/')) {
-                execve(name, argv, ctx->envp);
-                child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_EXECVE, child_errno());
-        }
-
-        /* As execvp(), but with the container's PATH, not supd's. */
-        ln = strlen(name);
-        for (const char *p = ctx->path ?: "/usr/local/bin:/usr/bin:/bin";;) {
-                size_t ld = strcspn(p, ":");
-                const char *dir = ld > 0 ? p : ".";
-
-                if (ld == 0)
-                        ld = 1;
-                if (ld + 1 + ln < sizeof(buf)) {
-                        memcpy(buf, dir, ld);
-                        buf[ld] = '/';
-                        memcpy(buf + ld + 1, name, ln + 1);
-                        execve(buf, argv, ctx->envp);
-                        switch (errno) {
-                        case EACCES:
-                                eacces = true;
-                                break;
-                        case ENOENT:
-                        case ENOTDIR:
-                        case ESTALE:
-                        case ENODEV:
-                        case ETIMEDOUT:
-                        case ELOOP:
-                        case ENAMETOOLONG:
-                                break;
-                        default:
-                                child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_EXECVE, child_errno());
-                        }
-                }
-
-                p += strcspn(p, ":");
-                if (!*p)
-                        break;
-                p++;
-        }
-        child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_EXECVE, eacces ? -EACCES : -ENOENT);
+        syscall(SYS_execveat, ctx->init_fd, "", ctx->init_argv, ctx->envp, AT_EMPTY_PATH);
+        child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_EXEC, child_errno());
 }
 
 /* ---- the child ---------------------------------------------------------------------------------------- */
@@ -1084,23 +1220,36 @@ _noreturn_ void launch_child_run(struct launch_ctx *ctx) {
          * is supd's to handle, not every container's. */
         (void) setsid();
 
-        /* #1 */
-        step_sync(ctx);
+        if (ctx->r->join) {
+                /* Exec into a running unit: we were cloned into its pid namespace, where its processes
+                 * see us: from the start nothing of supd's image may be reachable through /proc. */
+                if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                        child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
 
-        /* #2 .. #7 */
-        steps_mounts(ctx);
+                /* #1 */
+                step_sync(ctx);
 
-        /* #8 */
-        if (ctx->utsns && ctx->c->hostname && sethostname(ctx->c->hostname, strlen(ctx->c->hostname)) < 0)
-                child_fail(ctx, LAUNCH_STEP_HOSTNAME, -1, child_errno());
+                /* #2 */
+                step_join(ctx);
+        } else {
+                /* #1 */
+                step_sync(ctx);
 
-        /* Until exec we are supd's image inside the container: keep /proc/PID/exe and friends out of
-         * reach (execve() makes the payload dumpable again; the init stays like this). */
-        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-                child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
+                /* #2 .. #7 */
+                steps_mounts(ctx);
 
-        /* #9: with Init=, returns in the forked payload */
-        step_init(ctx);
+                /* #8 */
+                if (ctx->utsns && ctx->c->hostname &&
+                    sethostname(ctx->c->hostname, strlen(ctx->c->hostname)) < 0)
+                        child_fail(ctx, LAUNCH_STEP_HOSTNAME, -1, child_errno());
+
+                /* Until exec we are supd's image inside the container: keep /proc/PID/exe and friends
+                 * out of reach (the exec of sup-init ends it; the init makes itself non-dumpable
+                 * again). Not earlier: in a user namespace a non-dumpable child could not use its own
+                 * /proc/self/fd for the mounts above. */
+                if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                        child_fail(ctx, LAUNCH_STEP_INIT, LAUNCH_INIT_SETUP, child_errno());
+        }
 
         /* #10 */
         step_user(ctx, &u);
@@ -1109,6 +1258,8 @@ _noreturn_ void launch_child_run(struct launch_ctx *ctx) {
         step_security(ctx, &u);
 
         /* #12 */
+        if (ctx->r->join && ctx->r->join->tty)
+                step_pty(ctx);
         step_fds(ctx);
         step_exec(ctx);
 }

@@ -6,22 +6,17 @@
  * prepares every string, path and array the child needs before clone; the child reads its
  * copy-on-write copy and never allocates. */
 
+#include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "init/protocol.h"
 #include "launch.h"
 #include "macro.h"
 
-/* The child's failure report, the only message child → parent: {step, index, -errno}. The go
- * (parent → child) is one byte. Both travel on a SOCK_SEQPACKET pair, one message each. */
-struct launch_report {
-        int32_t step;
-        int32_t index;
-        int32_t error; /* -errno */
-};
-
-#define LAUNCH_GO_BYTE 'G'
+/* The child's failure report, {step, index, -errno}, and the go byte, travel as struct
+ * launch_report on the SOCK_SEQPACKET pair (init/protocol.h), which sup-init shares. */
 
 /* struct launch_error.index for steps that have no Bind=/Tmpfs= to name: which sub-step failed,
  * so that the message is exact. */
@@ -36,6 +31,7 @@ enum {
         LAUNCH_SYNC_WAIT,        /* child: reading the go; parent: reading the outcome */
         LAUNCH_SYNC_USERNS_ROOT, /* child: becoming root of its user namespace */
         LAUNCH_SYNC_CGROUPNS,    /* child: unshare(CLONE_NEWCGROUP) after a late cgroup placement */
+        LAUNCH_SYNC_JOIN_PIDNS,  /* parent: setns() to the unit's pid (and time) namespace around clone */
         _LAUNCH_SYNC_MAX,
 };
 
@@ -60,6 +56,32 @@ extern const char *const launch_dev_entries[_LAUNCH_DEV_MAX];     /* "/dev", "/d
 extern const char *const launch_dev_link_targets[_LAUNCH_DEV_MAX]; /* symlink target, or NULL */
 
 enum {
+        /* LAUNCH_STEP_SECURITY_MOUNTS: an index into launch_security_paths[] (SPEC §7) */
+        LAUNCH_SECURITY_MASKED_FIRST = 0,    /* /proc/acpi ... /sys/devices/virtual/powercap: covered */
+        LAUNCH_SECURITY_READONLY_FIRST = 12, /* /proc/bus ... /proc/sysrq-trigger: bound read-only */
+        LAUNCH_SECURITY_SYS = 17,            /* /sys itself stays (or becomes) read-only */
+        _LAUNCH_SECURITY_MAX = 18,
+};
+extern const char *const launch_security_paths[_LAUNCH_SECURITY_MAX];
+
+enum {
+        /* LAUNCH_STEP_JOIN */
+        LAUNCH_JOIN_SETNS = 0,
+        LAUNCH_JOIN_ROOT = 1,
+        _LAUNCH_JOIN_MAX,
+};
+
+enum {
+        /* LAUNCH_STEP_PTY */
+        LAUNCH_PTY_OPEN = 0, /* /dev/pts/ptmx of the container */
+        LAUNCH_PTY_UNLOCK,
+        LAUNCH_PTY_PEER,
+        LAUNCH_PTY_CTTY,
+        LAUNCH_PTY_SEND,
+        _LAUNCH_PTY_MAX,
+};
+
+enum {
         /* LAUNCH_STEP_USER */
         LAUNCH_USER_USER = 0,  /* User=: ESRCH when not in /etc/passwd */
         LAUNCH_USER_GROUP = 1, /* Group=: ESRCH when not in /etc/group */
@@ -77,9 +99,9 @@ enum {
 };
 
 enum {
-        /* LAUNCH_STEP_INIT */
-        LAUNCH_INIT_SETUP = 0, /* signalfd, subreaper, non-dumpable */
-        LAUNCH_INIT_FORK = 1,
+        /* LAUNCH_STEP_SECCOMP */
+        LAUNCH_SECCOMP_LOAD = -1,   /* child: loading it */
+        LAUNCH_SECCOMP_COMPILE = 0, /* parent, before clone: building it with libseccomp */
 };
 
 enum {
@@ -96,9 +118,12 @@ struct launch_ctx {
         const struct unit_config *c;
 
         int sync_fd;   /* the child's end; the child may move it (#12) */
+        int init_fd;   /* sup-init's memfd; the child may move it (#12) */
+        int tty_fd;    /* exec with a terminal: the pty's terminal end, stdio of the command (#12) */
         int parent_fd; /* the parent's end: the child closes its copy first thing */
 
         bool userns, pidns, mntns, utsns;
+        int join_flags;        /* join: the CLONE_NEW* the child enters with setns() (not pid, time: the parent's) */
         bool unshare_cgroupns; /* cgroup placed after clone: the child makes its cgroupns after the go */
         uid_t userns_root;     /* the id the child takes in its user namespace right after the go */
         int cap_last;          /* /proc/sys/kernel/cap_last_cap */
@@ -114,10 +139,13 @@ struct launch_ctx {
         char *devpts_options;
         char **tmpfs_options;    /* one per Tmpfs=, "mode=1777[,size=N]" */
 
+        /* #11: Seccomp=, compiled by the parent (seccomp_policy_compile()); len 0: no filter */
+        struct sock_fprog seccomp;
+
         /* #12 */
         char **envp;             /* Environment= + extra_env; entries point into config and request */
-        const char *path;        /* PATH= value of envp, used to look up Exec[0] */
+        char **init_argv;        /* "sup-init" or "sup-exec", then Exec=; entries point into config */
 };
 
-/* The child after clone: runs #1..#12 and never returns (execve() or _exit()). */
+/* The child after clone: runs #1..#12 and never returns (execveat() of sup-init, or _exit()). */
 _noreturn_ void launch_child_run(struct launch_ctx *ctx);

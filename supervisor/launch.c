@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 #include "launch-internal.h"
 #include "log.h"
 #include "macro.h"
+#include "seccomp-policy.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -31,6 +33,9 @@
 #endif
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
 #endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -57,6 +62,7 @@ struct launch_clone_args {
 
 static const char *const launch_step_table[_LAUNCH_STEP_MAX] = {
         [LAUNCH_STEP_SYNC] = "sync",
+        [LAUNCH_STEP_JOIN] = "join",
         [LAUNCH_STEP_PROPAGATION] = "propagation",
         [LAUNCH_STEP_ROOTFS] = "rootfs",
         [LAUNCH_STEP_OVERLAY] = "overlay",
@@ -76,6 +82,7 @@ static const char *const launch_step_table[_LAUNCH_STEP_MAX] = {
         [LAUNCH_STEP_CAPABILITIES] = "capabilities",
         [LAUNCH_STEP_NO_NEW_PRIVS] = "no-new-privileges",
         [LAUNCH_STEP_SECCOMP] = "seccomp",
+        [LAUNCH_STEP_PTY] = "pty",
         [LAUNCH_STEP_EXEC] = "exec",
 };
 
@@ -95,6 +102,15 @@ static const char *const launch_sync_table[_LAUNCH_SYNC_MAX] = {
         [LAUNCH_SYNC_WAIT] = "sync with the child",
         [LAUNCH_SYNC_USERNS_ROOT] = "become root of the user namespace",
         [LAUNCH_SYNC_CGROUPNS] = "make the cgroup namespace",
+        [LAUNCH_SYNC_JOIN_PIDNS] = "enter the unit's pid namespace",
+};
+
+static const char *const launch_pty_table[_LAUNCH_PTY_MAX] = {
+        [LAUNCH_PTY_OPEN] = "open the container's /dev/pts/ptmx",
+        [LAUNCH_PTY_UNLOCK] = "unlock the pty",
+        [LAUNCH_PTY_PEER] = "open the pty's terminal",
+        [LAUNCH_PTY_CTTY] = "make the pty the controlling terminal",
+        [LAUNCH_PTY_SEND] = "pass the pty to supd",
 };
 
 static const char *const launch_caps_table[_LAUNCH_CAPS_MAX] = {
@@ -123,6 +139,17 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                 r = asprintf(&s, "%s: %s",
                              e->index >= 0 && e->index < _LAUNCH_SYNC_MAX ? launch_sync_table[e->index]
                                                                           : "sync with the child",
+                             err);
+                break;
+        case LAUNCH_STEP_JOIN:
+                r = asprintf(&s, "%s: %s",
+                             e->index == LAUNCH_JOIN_ROOT ? "enter the unit's root" : "enter the unit's namespaces",
+                             err);
+                break;
+        case LAUNCH_STEP_PTY:
+                r = asprintf(&s, "%s: %s",
+                             e->index >= 0 && e->index < _LAUNCH_PTY_MAX ? launch_pty_table[e->index]
+                                                                         : "allocate a pty",
                              err);
                 break;
         case LAUNCH_STEP_PROPAGATION:
@@ -171,7 +198,12 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                 r = asprintf(&s, "write /etc/resolv.conf: %s", err);
                 break;
         case LAUNCH_STEP_SECURITY_MOUNTS:
-                r = asprintf(&s, "mask or protect kernel paths: %s", err);
+                if (e->index >= LAUNCH_SECURITY_MASKED_FIRST && e->index < LAUNCH_SECURITY_READONLY_FIRST)
+                        r = asprintf(&s, "mask %s: %s", launch_security_paths[e->index], err);
+                else if (e->index >= LAUNCH_SECURITY_READONLY_FIRST && e->index < _LAUNCH_SECURITY_MAX)
+                        r = asprintf(&s, "make %s read-only: %s", launch_security_paths[e->index], err);
+                else
+                        r = asprintf(&s, "mask or protect kernel paths: %s", err);
                 break;
         case LAUNCH_STEP_READONLY:
                 r = asprintf(&s, "remount / read-only: %s", err);
@@ -180,7 +212,10 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                 r = asprintf(&s, "set hostname \"%s\": %s", strempty(c->hostname), err);
                 break;
         case LAUNCH_STEP_INIT:
-                r = asprintf(&s, "%s: %s", e->index == LAUNCH_INIT_FORK ? "init: fork" : "init: set up",
+                r = asprintf(&s, "%s: %s",
+                             e->index == LAUNCH_INIT_FORK   ? "init: fork"
+                             : e->index == LAUNCH_INIT_EXEC ? "exec sup-init"
+                                                            : "init: set up",
                              err);
                 break;
         case LAUNCH_STEP_USER: {
@@ -214,7 +249,8 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                 r = asprintf(&s, "set no_new_privs: %s", err);
                 break;
         case LAUNCH_STEP_SECCOMP:
-                r = asprintf(&s, "load the seccomp filter: %s", err);
+                r = asprintf(&s, "%s the seccomp filter: %s",
+                             e->index == LAUNCH_SECCOMP_COMPILE ? "compile" : "load", err);
                 break;
         case LAUNCH_STEP_EXEC:
                 if (e->index == LAUNCH_EXEC_STDIN)
@@ -252,6 +288,8 @@ static void launch_ctx_done(struct launch_ctx *ctx) {
         free(ctx->devpts_options);
         strv_free(ctx->tmpfs_options);
         free(ctx->envp); /* the entries belong to the config and the request */
+        free(ctx->init_argv);
+        seccomp_policy_free(&ctx->seccomp);
 }
 
 static int read_cap_last(void) {
@@ -273,8 +311,7 @@ static int read_cap_last(void) {
 }
 
 /* Environment= then extra_env; an extra variable replaces one of the same name. */
-static int build_env(const struct unit_config *c, char *const *extra, char ***ret_envp,
-                     const char **ret_path) {
+static int build_env(const struct unit_config *c, char *const *extra, char ***ret_envp) {
         size_t n = 0;
         char **envp;
 
@@ -295,11 +332,22 @@ static int build_env(const struct unit_config *c, char *const *extra, char ***re
                         n++;
         }
 
-        *ret_path = NULL;
-        for (size_t i = 0; i < n; i++)
-                if (startswith(envp[i], "PATH="))
-                        *ret_path = envp[i] + STRLEN("PATH=");
         *ret_envp = envp;
+        return 0;
+}
+
+/* sup-init's argv: its role, then Exec= (sup-init looks Exec[0] up in the unit's PATH). An exec into
+ * a running unit never gets an init of its own. */
+static int build_init_argv(const struct unit_config *c, bool join, char ***ret) {
+        size_t n = strv_length(c->exec);
+        char **argv;
+
+        argv = calloc(n + 2, sizeof(char *));
+        if (!argv)
+                return -ENOMEM;
+        argv[0] = (char *) (c->init && !join ? LAUNCH_INIT_NAME : LAUNCH_EXEC_NAME);
+        memcpy(argv + 1, c->exec, n * sizeof(char *));
+        *ret = argv;
         return 0;
 }
 
@@ -362,6 +410,35 @@ static int build_overlay(const struct launch_request *r, struct launch_ctx *ctx)
         return 0;
 }
 
+/* What every launch needs for #10..#12, a start or an exec: sup-init's argv and the environment. */
+static int launch_prepare_exec(const struct launch_request *r, struct launch_ctx *ctx) {
+        int k;
+
+        k = build_init_argv(ctx->c, r->join != NULL, &ctx->init_argv);
+        if (k < 0)
+                return k;
+        return build_env(ctx->c, r->extra_env, &ctx->envp);
+}
+
+/* Exec into a running unit: nothing is made, the child enters what the unit's main process has. */
+static int launch_prepare_join(const struct launch_request *r, struct launch_ctx *ctx) {
+        static const struct {
+                unsigned ns;
+                int flag;
+        } table[] = {
+                /* pid and time apply to children only: the parent enters them around clone. */
+                { UNIT_NS_USER, CLONE_NEWUSER }, { UNIT_NS_MNT, CLONE_NEWNS },   { UNIT_NS_IPC, CLONE_NEWIPC },
+                { UNIT_NS_UTS, CLONE_NEWUTS },   { UNIT_NS_NET, CLONE_NEWNET },  { UNIT_NS_CGROUP, CLONE_NEWCGROUP },
+        };
+
+        if (r->join->root_fd < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (ctx->c->namespaces & table[i].ns)
+                        ctx->join_flags |= table[i].flag;
+        return launch_prepare_exec(r, ctx);
+}
+
 static int launch_prepare(const struct launch_request *r, struct launch_ctx *ctx) {
         const struct unit_config *c = r->config;
         unsigned ns = c->namespaces;
@@ -374,6 +451,9 @@ static int launch_prepare(const struct launch_request *r, struct launch_ctx *ctx
         ctx->mntns = ns & UNIT_NS_MNT;
         ctx->utsns = ns & UNIT_NS_UTS;
         ctx->cap_last = read_cap_last();
+
+        if (r->join)
+                return launch_prepare_join(r, ctx);
 
         /* The manager resolves UserNamespace= into the map: both or neither. */
         if (ctx->userns != (r->uid_map.count > 0))
@@ -418,7 +498,7 @@ static int launch_prepare(const struct launch_request *r, struct launch_ctx *ctx
                 }
         }
 
-        return build_env(c, r->extra_env, &ctx->envp, &ctx->path);
+        return launch_prepare_exec(r, ctx);
 }
 
 static int mkdir_p(const char *path, mode_t mode) {
@@ -492,6 +572,8 @@ static uint64_t clone_ns_flags(const struct launch_ctx *ctx) {
         };
         uint64_t flags = 0;
 
+        if (ctx->r->join)
+                return 0; /* the namespaces exist: the child enters them (#2) */
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
                 if (ctx->c->namespaces & table[i].ns)
                         flags |= table[i].flag;
@@ -580,11 +662,13 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         _cleanup_(launch_ctx_done) struct launch_ctx ctx = {
                 .sync_fd = -EBADF,
                 .parent_fd = -EBADF,
+                .tty_fd = -EBADF,
         };
         _cleanup_(launch_pid_kill_and_reap) struct launch_pid child = {
                 .pidfd = -EBADF,
         };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
+        _cleanup_close_ int own_pidns = -EBADF, own_timens = -EBADF;
         const char go = LAUNCH_GO_BYTE;
         sigset_t all, saved;
         bool placed;
@@ -592,14 +676,19 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         int k;
 
         if (!r || !r->config || !r->config->exec || !r->config->exec[0] || r->stdout_fd < 0 ||
-            r->stderr_fd < 0 || !ret || !ret_error)
+            r->stderr_fd < 0 || r->init_fd < 0 || !ret || !ret_error)
                 return -EINVAL;
 
         k = launch_prepare(r, &ctx);
         if (k < 0)
                 return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_PREPARE, k);
 
-        if (r->config->rootfs && r->config->overlay == OVERLAY_PERSISTENT) {
+        /* #11 is the child's, but libseccomp allocates: the filter is built here, loaded there. */
+        k = seccomp_policy_compile(r->config, &ctx.seccomp);
+        if (k < 0)
+                return launch_fail(ret_error, LAUNCH_STEP_SECCOMP, LAUNCH_SECCOMP_COMPILE, k);
+
+        if (!r->join && r->config->rootfs && r->config->overlay == OVERLAY_PERSISTENT) {
                 k = make_persistent_upper(r, &ctx);
                 if (k < 0)
                         return launch_fail(ret_error, LAUNCH_STEP_OVERLAY, LAUNCH_OVERLAY_UPPER, k);
@@ -612,7 +701,27 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
 
         /* With v1 controllers the attach callback places the child after clone: its cgroup
          * namespace must be made after that, by the child. */
-        ctx.unshare_cgroupns = r->attach && (r->config->namespaces & UNIT_NS_CGROUP);
+        ctx.unshare_cgroupns = !r->join && r->attach && (r->config->namespaces & UNIT_NS_CGROUP);
+
+        /* Exec into a unit with a pid (time) namespace: those apply to children only, so supd enters
+         * them for the clone and goes back to its own right after. */
+        if (r->join && (r->config->namespaces & (UNIT_NS_PID | UNIT_NS_TIME))) {
+                int nsflags = 0;
+
+                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (own_pidns < 0)
+                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_JOIN_PIDNS, -errno);
+                if (r->config->namespaces & UNIT_NS_PID)
+                        nsflags |= CLONE_NEWPID;
+                if (r->config->namespaces & UNIT_NS_TIME) {
+                        own_timens = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                        if (own_timens < 0)
+                                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_JOIN_PIDNS, -errno);
+                        nsflags |= CLONE_NEWTIME;
+                }
+                if (setns(r->join->pidfd, nsflags) < 0)
+                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_JOIN_PIDNS, -errno);
+        }
 
         /* Every signal blocked across clone: the child must not run supd's handlers before it has
          * reset them, and keeps them blocked until exec (launch-child.c). */
@@ -623,6 +732,11 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         if (pid == 0)
                 launch_child_run(&ctx);
         k = pid < 0 ? (int) pid : 0;
+        /* Back to supd's own: every later clone and fork of supd must stay out of the unit. */
+        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+                log_error_errno(-errno, "Failed to return to supd's pid namespace: %m");
+        if (own_timens >= 0 && setns(own_timens, CLONE_NEWTIME) < 0)
+                log_error_errno(-errno, "Failed to return to supd's time namespace: %m");
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
         if (k < 0) {
                 child.pidfd = -EBADF;
@@ -632,7 +746,7 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         pair[1] = safe_close(pair[1]);
 
         /* #1: the parent's side of the sync step, then the go. */
-        if (ctx.userns) {
+        if (ctx.userns && !r->join) {
                 k = write_id_map(pid, "uid_map", &r->uid_map);
                 if (k < 0)
                         return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_UID_MAP, k);
@@ -668,20 +782,119 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         return 0;
 }
 
-int launch_finish(int sync_fd, struct launch_error *ret_error) {
-        struct launch_report m;
+/* One message of the launch socket: 1 read, 0 nothing yet (EAGAIN), -EPIPE at EOF, -errno. An fd
+ * that came with it (only LAUNCH_REPORT_PTY carries one) goes to *ret_fd, or is closed. */
+static int read_report(int sync_fd, struct launch_report *ret, int *ret_fd) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = ret, .iov_len = sizeof(*ret) };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *cm;
+        int fd = -EBADF;
         ssize_t n;
 
-        n = recv(sync_fd, &m, sizeof(m), MSG_DONTWAIT);
-        if (n < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                        return 0;
-                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -errno);
-        }
+        n = recvmsg(sync_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0)
+                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        cm = CMSG_FIRSTHDR(&mh);
+        if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+            cm->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        if (ret_fd && n == (ssize_t) sizeof(*ret) && ret->step == LAUNCH_REPORT_PTY)
+                *ret_fd = fd;
+        else
+                safe_close(fd);
         if (n == 0)
-                return 1; /* EOF without a report: the last copy of the child's end closed at exec */
+                return -EPIPE;
+        if (n != (ssize_t) sizeof(*ret) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+                return -EBADMSG;
+        return 1;
+}
 
-        if (n != (ssize_t) sizeof(m) || m.step < 0 || m.step >= _LAUNCH_STEP_MAX || m.error >= 0)
-                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -EBADMSG);
-        return launch_fail(ret_error, (enum launch_step) m.step, m.index, m.error);
+int launch_finish(int sync_fd, struct launch_error *ret_error) {
+        return launch_finish_pty(sync_fd, ret_error, NULL);
+}
+
+int launch_finish_pty(int sync_fd, struct launch_error *ret_error, int *io_master) {
+        struct launch_report m;
+        int fd = -EBADF;
+        int k;
+
+        k = read_report(sync_fd, &m, &fd);
+        if (k > 0 && m.step == LAUNCH_REPORT_PTY) {
+                if (io_master && fd >= 0) {
+                        safe_close(*io_master);
+                        *io_master = fd;
+                } else
+                        safe_close(fd);
+                k = read_report(sync_fd, &m, NULL);
+        }
+        if (k == 0)
+                return 0;
+        if (k == -EPIPE)
+                return 1; /* EOF without a report: the last copy of the child's end closed at exec */
+        if (k < 0)
+                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, k);
+
+        switch (m.step) {
+        case LAUNCH_REPORT_STARTED:
+                return 1;
+        case LAUNCH_REPORT_EXEC:
+                if (m.error >= 0)
+                        break;
+                return launch_fail(ret_error, LAUNCH_STEP_EXEC, LAUNCH_EXEC_EXECVE, m.error);
+        case LAUNCH_REPORT_INIT:
+                if (m.error >= 0)
+                        break;
+                return launch_fail(ret_error, LAUNCH_STEP_INIT, m.index, m.error);
+        default:
+                if (m.step < 0 || m.step >= _LAUNCH_STEP_MAX || m.error >= 0)
+                        break;
+                return launch_fail(ret_error, (enum launch_step) m.step, m.index, m.error);
+        }
+        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -EBADMSG);
+}
+
+int launch_exit_status(int sync_fd, int *ret_code, int *ret_status) {
+        struct launch_report m;
+
+        /* Whatever came before (the start, a failure already handled) is skipped. */
+        while (read_report(sync_fd, &m, NULL) > 0)
+                if (m.step == LAUNCH_REPORT_EXIT &&
+                    (m.index == CLD_EXITED || m.index == CLD_KILLED || m.index == CLD_DUMPED)) {
+                        *ret_code = m.index;
+                        *ret_status = m.error;
+                        return 1;
+                }
+        return 0;
+}
+
+/* supervisor/init/sup-init, embedded by init/embed.py */
+extern const char sup_init_image[], sup_init_image_end[];
+
+int launch_init_memfd(void) {
+        _cleanup_close_ int fd = -EBADF;
+        int k;
+
+        fd = memfd_create("sup-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+        if (fd < 0 && errno == EINVAL) /* before Linux 6.3: no MFD_EXEC, executable anyway */
+                fd = memfd_create("sup-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+        k = loop_write(fd, sup_init_image, (size_t) (sup_init_image_end - sup_init_image));
+        if (k < 0)
+                return k;
+        /* Readable and executable by every user a unit may run as; writable by nobody, ever. */
+        if (fchmod(fd, 0555) < 0)
+                return -errno;
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        return TAKE_FD(fd);
 }

@@ -17,6 +17,7 @@
 /* Child-side steps, in the order they run. Reported back as {step, index, -errno}. */
 enum launch_step {
         LAUNCH_STEP_SYNC,          /* #1 wait for the parent's go (maps written, cgroup placed) */
+        LAUNCH_STEP_JOIN,          /* #2 exec into a running unit: setns() to its namespaces, chroot to its root */
         LAUNCH_STEP_PROPAGATION,   /* #2 make / private, recursively */
         LAUNCH_STEP_ROOTFS,        /* #3 the root: bind or overlay, checked to exist ("pivot_root into X") */
         LAUNCH_STEP_OVERLAY,       /* #3 overlay mount (tmpfs upper for ephemeral) */
@@ -26,17 +27,18 @@ enum launch_step {
         LAUNCH_STEP_BIND,          /* #5 Bind= (index: which) */
         LAUNCH_STEP_TMPFS,         /* #5 Tmpfs= (index: which) */
         LAUNCH_STEP_DNS,           /* #5 /etc/resolv.conf */
-        LAUNCH_STEP_SECURITY_MOUNTS, /* #5 masked and read-only paths (SPEC §7; later) */
+        LAUNCH_STEP_SECURITY_MOUNTS, /* #5 masked and read-only kernel paths (SPEC §7; index: which) */
         LAUNCH_STEP_READONLY,      /* #6 ReadOnly=: remount / read-only */
         LAUNCH_STEP_PIVOT,         /* #7 pivot_root and detach the old root ("pivot_root into X") */
         LAUNCH_STEP_HOSTNAME,      /* #8 */
-        LAUNCH_STEP_INIT,          /* #9 fork of Exec= by the container's init */
+        LAUNCH_STEP_INIT,          /* #12 exec of sup-init; reported by the init: its set-up, the fork of Exec= */
         LAUNCH_STEP_USER,          /* #10 User=/Group= lookup in the container's /etc/passwd, /etc/group */
         LAUNCH_STEP_CHDIR,         /* #10 WorkingDirectory= */
         LAUNCH_STEP_CAPABILITIES,  /* #11 bounding set, then setgroups/setresgid/setresuid */
         LAUNCH_STEP_NO_NEW_PRIVS,  /* #11 */
-        LAUNCH_STEP_SECCOMP,       /* #11 (later) */
-        LAUNCH_STEP_EXEC,          /* #12 execve of Exec= resolved in the container's PATH */
+        LAUNCH_STEP_SECCOMP,       /* #11 the unit's filter, installed last */
+        LAUNCH_STEP_PTY,           /* #12 exec with a terminal: a pty of the container's devpts */
+        LAUNCH_STEP_EXEC,          /* #12 fds; by sup-init: execve of Exec= resolved in the container's PATH */
         _LAUNCH_STEP_MAX,
 };
 
@@ -55,8 +57,19 @@ struct launch_error {
  */
 char *launch_error_format(const struct launch_error *e, const struct unit_config *c);
 
+/* Exec into a running unit: the same steps as a start from #10 on (user, capabilities,
+ * no_new_privs, seccomp, fds, sup-init), after entering the namespaces and the root of the unit's
+ * main process instead of making them (#2). */
+struct launch_join {
+        int pidfd;   /* the unit's main process */
+        int root_fd; /* O_PATH of its /proc/PID/root */
+        bool tty;    /* stdio is a new pty of the container's devpts; its master comes back through
+                      * launch_finish_pty() */
+};
+
 struct launch_request {
         const struct unit_config *config;
+        int init_fd; /* sup-init in its sealed memfd (launch_init_memfd()); required */
 
         int cgroup_fd; /* v2 directory for CLONE_INTO_CGROUP, or -EBADF */
         /* Called by the parent after clone and before the child's go, e.g. to place the pid in
@@ -75,6 +88,9 @@ struct launch_request {
         char *const *extra_env;   /* appended to Environment= (e.g. NOTIFY_SOCKET=); may be NULL */
         int keep_fd;              /* an fd to keep open in the container as is, or -EBADF */
         const char *resolv_conf;  /* DNS=: a host file bind-mounted read-only on /etc/resolv.conf */
+
+        /* Exec into a running unit (supctl exec) instead of starting it; NULL for a start. */
+        const struct launch_join *join;
 };
 
 struct launch_child {
@@ -82,6 +98,15 @@ struct launch_child {
         int pidfd;   /* CLOEXEC */
         int sync_fd; /* CLOEXEC, watch for readability, then call launch_finish() */
 };
+
+/**
+ * launch_init_memfd() - sup-init, the program every container starts with, in a sealed memfd
+ *
+ * supd makes it once and passes it in every struct launch_request: the launched child executes it
+ * by fd, so nothing inside a container runs a host file of sup's, and the memfd cannot be written
+ * (F_SEAL_WRITE, SHRINK, GROW, SEAL). Returns the fd (O_CLOEXEC) or -errno.
+ */
+int launch_init_memfd(void);
 
 /**
  * launch_spawn() - clone the unit's child and run the parent's side of the protocol
@@ -94,8 +119,25 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
 /**
  * launch_finish() - read the outcome from the sync fd once it is readable
  *
- * Returns 1 when the payload exec'd (EOF with no report), 0 when nothing conclusive was read yet
- * (EAGAIN), or -errno (the child reported a failure: *ret_error says where; the child exits by
- * itself and is reaped through its pidfd as usual).
+ * Returns 1 when the payload exec'd (the init said so, or EOF with no report), 0 when nothing
+ * conclusive was read yet (EAGAIN), or -errno (the child reported a failure: *ret_error says
+ * where; the child exits by itself and is reaped through its pidfd as usual). Keep the fd after 1:
+ * the init reports the payload's exit on it (launch_exit_status()).
  */
 int launch_finish(int sync_fd, struct launch_error *ret_error);
+
+/**
+ * launch_finish_pty() - launch_finish() for an exec with join_tty: also takes the pty's master
+ *
+ * *io_master is set (O_CLOEXEC) when the child sent it; it comes before the outcome. Left as is
+ * otherwise.
+ */
+int launch_finish_pty(int sync_fd, struct launch_error *ret_error, int *io_master);
+
+/**
+ * launch_exit_status() - the payload's exact wait status, as the container's init reported it
+ *
+ * Call once the main process (the init) is gone. Returns 1 with *ret_code (CLD_EXITED, CLD_KILLED,
+ * CLD_DUMPED) and *ret_status filled, or 0 when there is no report (no init, or it was killed).
+ */
+int launch_exit_status(int sync_fd, int *ret_code, int *ret_status);

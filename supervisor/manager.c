@@ -32,6 +32,7 @@
 #include "logstream.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-exec.h"
 #include "unit-state.h"
 #include "records.h"
 #include "userns.h"
@@ -47,7 +48,10 @@ struct manager {
         struct cg_host *cg_host;
         struct cg_root *cg_root;
         struct netplug *netplug; /* NULL: no networking on this host (logged once) */
+        struct claims *claims;   /* what no other instance may have while this one lives */
         int inotify_fd;          /* one for every unit's cgroup.events and memory.events */
+        int init_fd;             /* sup-init in its sealed memfd: every container starts with it */
+        struct unit_exec *execs; /* commands exec'd into units (unit-exec.c), supd's children */
         ev_io inotify_watch;
 
         struct unit_set *set;
@@ -413,13 +417,22 @@ static void unit_main_gone(struct unit *u) {
         ev_io_stop(u->manager->loop, &u->pidfd_watch);
         u->pidfd = safe_close(u->pidfd);
 
-        /* A set-up failure report may still sit in the sync socket. */
-        if (u->sync_fd >= 0 && !u->setup_error) {
+        /* A set-up failure report may still sit in the sync socket, and after it the payload's
+         * exact wait status from the container's init (which itself can only exit with 128+N). */
+        if (u->sync_fd >= 0 && !u->setup_error && !u->exec_seen) {
                 int r = launch_finish(u->sync_fd, &e);
                 if (r < 0)
                         unit_note_setup_error(u, launch_error_format(&e, u->config));
                 else if (r > 0 && u->state == UNIT_STARTING)
                         unit_set_state(u, UNIT_EV_STARTED, UNIT_RESULT_SUCCESS);
+        }
+        if (u->sync_fd >= 0 && !u->setup_error) {
+                int code, status;
+
+                if (launch_exit_status(u->sync_fd, &code, &status) > 0) {
+                        u->exit_code = code;
+                        u->exit_status = status;
+                }
         }
         ev_io_stop(u->manager->loop, &u->sync_watch);
         u->sync_fd = safe_close(u->sync_fd);
@@ -525,7 +538,11 @@ static void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents) {
         if (r == 0)
                 return;
         ev_io_stop(loop, w);
-        u->sync_fd = safe_close(u->sync_fd);
+        if (r > 0)
+                /* Kept: the init reports the payload's wait status on it (unit_main_gone()). */
+                u->exec_seen = true;
+        else
+                u->sync_fd = safe_close(u->sync_fd);
         if (r < 0) {
                 /* The child exits by itself; its pidfd ends the run. */
                 unit_note_setup_error(u, launch_error_format(&e, u->config));
@@ -865,7 +882,13 @@ static void unit_start_now(struct unit *u) {
         const struct unit_config *c = u->config;
         _cleanup_close_ int out = -EBADF, err = -EBADF;
         _cleanup_free_ char *overlay_dir = NULL;
-        struct launch_request req = { .config = c, .cgroup_fd = -EBADF, .stdin_fd = -EBADF, .keep_fd = -EBADF };
+        struct launch_request req = {
+                .config = c,
+                .init_fd = m->init_fd,
+                .cgroup_fd = -EBADF,
+                .stdin_fd = -EBADF,
+                .keep_fd = -EBADF,
+        };
         struct launch_child child;
         struct launch_error le;
         int r;
@@ -882,6 +905,7 @@ static void unit_start_now(struct unit *u) {
 
         unit_set_state(u, u->state == UNIT_RESTARTING ? UNIT_EV_RESTART : UNIT_EV_START, UNIT_RESULT_SUCCESS);
         u->main_exited = false;
+        u->exec_seen = false;
         u->exit_code = u->exit_status = 0;
         u->setup_error = mfree(u->setup_error);
         u->status_text = mfree(u->status_text);
@@ -894,6 +918,10 @@ static void unit_start_now(struct unit *u) {
         r = unit_apply_limits(u);
         if (r < 0)
                 return; /* unit_apply_limits() failed the unit */
+        /* SPEC §7: only the minimal /dev may be opened, whatever mknod makes; before the child exists. */
+        r = cg_unit_set_devices(u->cgroup);
+        if (r < 0)
+                return unit_setup_failed(u, "apply the device allowlist", r);
         u->oom_killed = false;
         if (cg_unit_oom_kills(u->cgroup, &u->oom_kills_at_start) < 0)
                 u->oom_kills_at_start = 0;
@@ -1360,6 +1388,18 @@ static struct unit *manager_unit_by_pid(struct manager *m, pid_t pid) {
         return NULL;
 }
 
+struct ev_loop *manager_loop(struct manager *m) {
+        return m->loop;
+}
+
+int manager_init_fd(struct manager *m) {
+        return m->init_fd;
+}
+
+struct unit_exec **manager_execs(struct manager *m) {
+        return &m->execs;
+}
+
 void manager_reap(struct manager *m) {
         for (;;) {
                 siginfo_t si = {};
@@ -1367,6 +1407,9 @@ void manager_reap(struct manager *m) {
                 /* Peek first: a unit's main process is reaped through its pidfd, to keep its status. */
                 if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
                         break;
+                /* ... and so is a command exec'd into a unit. */
+                if (unit_exec_reap(m, si.si_pid))
+                        continue;
                 struct unit *u = manager_unit_by_pid(m, si.si_pid);
                 if (u) {
                         unit_reap_main(u);
@@ -1681,6 +1724,83 @@ int manager_startup(struct manager *m) {
         return 0;
 }
 
+/* What names this instance's nftables table and link marks: its cgroup root as given. */
+static const char *manager_instance(const struct manager *m) {
+        return m->cgroup_root[0] == '/' ? m->cgroup_root + 1 : m->cgroup_root;
+}
+
+/* Claims what this instance could otherwise share with another on the host (SPEC §1): its cgroup
+ * root (a root above or below another's counts: an instance's clean-up removes every group under
+ * its root), its nftables table and link mark in this network namespace, its state directory (the
+ * leases, the logs). Before anything is made or cleaned up: an instance that would collide stops
+ * here, having touched nothing of the other's. A claim a dead instance left is taken over, and
+ * only then do netplug_new() and manager_clean_predecessor() clean up after it. Cgroup paths and
+ * table names only mean one thing within one cgroup or network namespace: each claim names its
+ * namespace. */
+static int manager_claim(struct manager *m) {
+        _cleanup_free_ char *cg_path = NULL, *table = NULL, *cg_kind = NULL, *net_kind = NULL,
+                            *state_key = NULL, *cg_what = NULL, *net_what = NULL, *state_what = NULL;
+        struct stat cgns, netns, st;
+        int r;
+
+        r = cg_root_resolve(m->cg_host, m->cgroup_root, &cg_path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to resolve cgroup root '%s': %m", m->cgroup_root);
+        r = netplug_instance_table(manager_instance(m), &table);
+        if (r < 0)
+                return log_error_errno(r, "Failed to name the nftables table: %m");
+        if (stat("/proc/self/ns/cgroup", &cgns) < 0)
+                cgns.st_ino = 0; /* a kernel without cgroup namespaces: there is only one */
+        if (stat("/proc/self/ns/net", &netns) < 0)
+                return log_error_errno(-errno, "Failed to stat '/proc/self/ns/net': %m");
+        if (stat(m->state_dir, &st) < 0)
+                return log_error_errno(-errno, "Failed to stat state directory '%s': %m", m->state_dir);
+
+        if (asprintf(&cg_kind, "cgroup-%ju", (uintmax_t) cgns.st_ino) < 0 ||
+            asprintf(&cg_what, "cgroup root %s", cg_path) < 0 ||
+            asprintf(&net_kind, "net-%ju", (uintmax_t) netns.st_ino) < 0 ||
+            asprintf(&net_what, "nftables table inet %s and its link mark (network namespace %ju)", table,
+                     (uintmax_t) netns.st_ino) < 0 ||
+            asprintf(&state_key, "%ju-%ju", (uintmax_t) st.st_dev, (uintmax_t) st.st_ino) < 0 ||
+            asprintf(&state_what, "state directory %s", m->state_dir) < 0)
+                return log_error_errno(-ENOMEM, "Failed to claim this instance's resources: %m");
+
+        const struct {
+                const char *kind, *key, *what;
+                bool tree;
+        } want[] = {
+                {cg_kind, cg_path, cg_what, true},
+                {net_kind, table, net_what, false},
+                {"state", state_key, state_what, false},
+        };
+
+        r = claims_new(CLAIMS_DIR, m->runtime_dir, &m->claims);
+        if (r < 0)
+                return log_error_errno(r, "Failed to lock '%s': %m", CLAIMS_DIR);
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                struct claim_owner o = {};
+
+                r = claims_take(m->claims, want[i].kind, want[i].key, want[i].what, want[i].tree, &o);
+                if (r == -EBUSY) {
+                        log_error("Another supd instance (pid " PID_FMT
+                                  ", runtime dir %s) owns %s%s%s; refusing to start",
+                                  o.pid, o.runtime_dir ?: "unknown", o.what ?: want[i].what,
+                                  o.overlaps ? ", which overlaps our " : "", o.overlaps ? want[i].what : "");
+                        claim_owner_done(&o);
+                        return -EBUSY;
+                }
+                if (r < 0)
+                        return log_error_errno(r, "Failed to claim %s: %m", want[i].what);
+                if (r > 0)
+                        log_debug("Taking over %s from supd pid " PID_FMT
+                                  " (runtime dir %s), which is gone.",
+                                  want[i].what, o.pid, strempty(o.runtime_dir));
+                claim_owner_done(&o);
+        }
+        claims_done(m->claims);
+        return 0;
+}
+
 static void manager_gc_cb(struct ev_loop *loop, ev_idle *w, int revents) {
         ev_idle_stop(loop, w);
         manager_forget_removed(w->data);
@@ -1693,7 +1813,7 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
 
         if (!m)
                 return -ENOMEM;
-        m->inotify_fd = -EBADF;
+        m->inotify_fd = m->init_fd = -EBADF;
         m->loop = loop;
         m->pid1 = o->pid1;
         ev_idle_init(&m->gc, manager_gc_cb);
@@ -1701,6 +1821,11 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
         m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (m->inotify_fd < 0) {
                 r = log_error_errno(-errno, "Failed to create an inotify instance: %m");
+                goto fail;
+        }
+        m->init_fd = launch_init_memfd();
+        if (m->init_fd < 0) {
+                r = log_error_errno(m->init_fd, "Failed to load the container init into a memfd: %m");
                 goto fail;
         }
         ev_io_init(&m->inotify_watch, manager_inotify_cb, m->inotify_fd, EV_READ);
@@ -1743,6 +1868,9 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
                 log_error_errno(r, "Failed to find the cgroup file systems: %m");
                 goto fail;
         }
+        r = manager_claim(m);
+        if (r < 0)
+                goto fail;
         r = cg_root_new(m->cg_host, m->cgroup_root, &m->cg_root);
         if (r < 0) {
                 log_error_errno(r, "Failed to create cgroup root '%s': %m", m->cgroup_root);
@@ -1751,9 +1879,8 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
         log_info("cgroups: %s layout, root %s.", cg_layout_to_string(cg_host_layout(m->cg_host)),
                  cg_root_path(m->cg_root));
 
-        /* The nftables table and the link marks are named after the cgroup root: unique per instance. */
-        r = netplug_new(m->cgroup_root[0] == '/' ? m->cgroup_root + 1 : m->cgroup_root, m->state_dir,
-                        m->runtime_dir, &m->netplug);
+        /* The nftables table and the link marks are named after the cgroup root, claimed above. */
+        r = netplug_new(manager_instance(m), m->state_dir, m->runtime_dir, &m->netplug);
         if (r < 0)
                 log_warning_errno(r, "Failed to set up networking, units with Bridge= will not start: %m");
         else
@@ -1793,7 +1920,10 @@ struct manager *manager_free(struct manager *m) {
                 cg_root_free(m->cg_root);
         }
         cg_host_free(m->cg_host);
+        /* Last: until here, what it claimed may still be this instance's. */
+        m->claims = claims_free(m->claims);
         safe_close(m->inotify_fd);
+        safe_close(m->init_fd);
         free(m->units_dir);
         free(m->runtime_dir);
         free(m->state_dir);

@@ -82,6 +82,7 @@ struct unit {
         ev_io sync_watch;
         uint64_t clone_monotonic; /* when the launcher returned: for the clone-to-exec figure */
         bool main_exited;
+        bool exec_seen;  /* the launch socket said the payload exec'd; kept for the init's exit report */
         int exit_code;   /* si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 when none yet */
         int exit_status; /* exit status or signal number */
         char *status_text; /* STATUS= (notify), else NULL */
@@ -193,6 +194,11 @@ int manager_request_shutdown(struct manager *m, enum manager_shutdown how, const
  * `supctl verify` prints them.
  */
 int manager_reload(struct manager *m, char ***ret_errors);
+
+/* For unit-exec.c: the loop, sup-init's memfd, and the list of commands exec'd into units. */
+struct ev_loop *manager_loop(struct manager *m);
+int manager_init_fd(struct manager *m);
+struct unit_exec **manager_execs(struct manager *m);
 
 /* Child processes: called on SIGCHLD; reaps every child that is not a unit's main process. */
 void manager_reap(struct manager *m);

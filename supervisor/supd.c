@@ -236,28 +236,43 @@ static int setup_signals(struct supd *s) {
 }
 
 /* One instance per runtime directory: a second supd on the same directories would fight over
- * the socket and the cgroups. */
-static int take_lock(void) {
+ * the socket and the cgroups. The lock file holds the owner's pid, for the second one's message;
+ * the rest of what an instance owns is claimed by the manager (records.h). */
+static int take_lock(pid_t *ret_owner) {
         _cleanup_free_ char *path = NULL;
-        int fd;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[32];
+        int r;
 
         if (asprintf(&path, "%s/supd.lock", arg_runtime_dir) < 0)
                 return -ENOMEM;
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         if (fd < 0)
                 return -errno;
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                int r = -errno;
-                safe_close(fd);
-                return r == -EWOULDBLOCK ? -EBUSY : r;
+                ssize_t n;
+
+                if (errno != EWOULDBLOCK)
+                        return -errno;
+                n = pread(fd, buf, sizeof(buf) - 1, 0);
+                buf[n > 0 ? n : 0] = '\0';
+                *ret_owner = (pid_t) strtol(buf, NULL, 10);
+                return -EBUSY;
         }
-        return fd; /* held until exit */
+        snprintf(buf, sizeof(buf), PID_FMT "\n", getpid());
+        if (ftruncate(fd, 0) < 0)
+                return -errno;
+        r = loop_write(fd, buf, strlen(buf));
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd); /* held until exit */
 }
 
 int main(int argc, char **argv) {
         struct supd s = { .signal_fd = -EBADF, .exit_how = MANAGER_EXIT };
         _cleanup_free_ char *socket_path = NULL;
         _cleanup_close_ int lock_fd = -EBADF;
+        pid_t owner = 0;
         int r;
 
         is_pid1 = getpid() == 1;
@@ -295,10 +310,12 @@ int main(int argc, char **argv) {
                 log_error_errno(r, "Failed to create runtime directory '%s': %m", arg_runtime_dir);
                 goto fatal;
         }
-        lock_fd = take_lock();
+        lock_fd = take_lock(&owner);
         if (lock_fd < 0) {
                 if (lock_fd == -EBUSY)
-                        log_error("Another supd already uses runtime directory '%s'.", arg_runtime_dir);
+                        log_error("Another supd instance (pid " PID_FMT
+                                  ", runtime dir %s) owns runtime dir %s; refusing to start",
+                                  owner, arg_runtime_dir, arg_runtime_dir);
                 else
                         log_error_errno(lock_fd, "Failed to lock runtime directory '%s': %m", arg_runtime_dir);
                 goto fatal;

@@ -4,6 +4,8 @@
 # crun 1.8 refuses a hybrid cgroup host, so the OCI runtimes run in a private mount namespace
 # whose /sys/fs/cgroup holds only the v1 hierarchies.
 # Usage (root): tests/bench/bench-start.sh [BUILD_DIR] [N]   Prints a markdown table.
+# SUP_BENCH_BASELINE=OTHER_BUILD_DIR adds a row for another build of supd (e.g. the previous commit's),
+# measured the same way in the same run, for the cost of a change.
 set -euo pipefail
 
 # shellcheck source=tests/bench/lib.sh
@@ -26,6 +28,18 @@ sup=$(time_runs "$build/supervisor/supctl" start --wait true | median_ms)
 clone_exec=$(sed -n "s/.*exec'd, pid [0-9]*, \([0-9.]*\)ms after clone/\1/p" "$work/supd.log" | median)
 setup=$(sed -n "s/.*cloned pid [0-9]* in \([0-9.]*\)ms/\1/p" "$work/supd.log" | median)
 bench_stop_supd
+
+baseline_row=
+if [ -n "${SUP_BENCH_BASELINE:-}" ]; then
+        this=$build
+        build=$(cd "$SUP_BENCH_BASELINE" && pwd)
+        rm -rf "$work/run" "$work/state"
+        bench_start_supd --log-level debug
+        base=$(time_runs "$build/supervisor/supctl" start --wait true | median_ms)
+        bench_stop_supd
+        build=$this
+        baseline_row="| supd of $SUP_BENCH_BASELINE (baseline) | $base | $(ratio "$base" "$sup") |"$'\n'
+fi
 
 # --- OCI runtimes ---
 mkdir -p "$work/bundle"
@@ -64,7 +78,7 @@ cat <<TABLE
 | start of /bin/true (median of $n) | ms | vs supd |
 |---|---|---|
 | supd: \`supctl start --wait\` | $sup | 1.00 |
-| crun run | $crun_ms | $(ratio "$crun_ms" "$sup") |
+${baseline_row}| crun run | $crun_ms | $(ratio "$crun_ms" "$sup") |
 | runc run | $runc_ms | $(ratio "$runc_ms" "$sup") |
 | unshare + chroot (no cgroup, no pivot_root) | $bare | $(ratio "$bare" "$sup") |
 

@@ -68,6 +68,8 @@ struct run {
         char *out; /* stdout and stderr (the same pipe) */
         int status; /* exit code, 128+N for signal N, -1 when unknown */
         pid_t pid;
+        int reported; /* launch_exit_status(): 1 when the init reported the payload's wait status */
+        int report_code, report_status;
 };
 
 static void run_done(struct run *r) {
@@ -110,6 +112,9 @@ static void unit_dirs(const char *name, char *unit_dir, char *overlay_dir) {
                 abort();
         snprintf(overlay_dir, PATH_MAX, "%s/overlay/%s", tmpdir, name);
 }
+
+/* sup-init in its sealed memfd, made once as supd does. */
+static int init_memfd = -EBADF;
 
 /* Parses TEXT (a printf format; %s-free texts are fine) as NAME.unit and runs it to completion. */
 _printf_(3, 5) static void run_unit(const char *name, const struct run_opts *o, const char *fmt,
@@ -154,6 +159,7 @@ _printf_(3, 5) static void run_unit(const char *name, const struct run_opts *o, 
 
         struct launch_request req = {
                 .config = c,
+                .init_fd = init_memfd,
                 .cgroup_fd = o->cgroup_fd > 0 ? o->cgroup_fd : -EBADF,
                 .attach = o->attach,
                 .stdin_fd = o->stdin_fd > 0 ? o->stdin_fd : -EBADF,
@@ -209,6 +215,8 @@ _printf_(3, 5) static void run_unit(const char *name, const struct run_opts *o, 
 
                 if (waitid((idtype_t) P_PIDFD, (id_t) child.pidfd, &si, WEXITED) >= 0)
                         ret->status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+                if (ret->finish > 0)
+                        ret->reported = launch_exit_status(child.sync_fd, &ret->report_code, &ret->report_status);
         }
 
 finish:
@@ -641,6 +649,10 @@ static void test_strings(void) {
                 { { LAUNCH_STEP_EXEC, -1, ENOENT }, "exec /usr/sbin/nginx: No such file or directory" },
                 { { LAUNCH_STEP_PROC, -1, EPERM }, "set up /proc: Operation not permitted" },
                 { { LAUNCH_STEP_DEV, 2, EPERM }, "set up /dev/zero: Operation not permitted" },
+                /* launch_security_paths[3], [15], [17] */
+                { { LAUNCH_STEP_SECURITY_MOUNTS, 3, ENODEV }, "mask /proc/kcore: No such device" },
+                { { LAUNCH_STEP_SECURITY_MOUNTS, 15, EPERM }, "make /proc/sys read-only: Operation not permitted" },
+                { { LAUNCH_STEP_SECURITY_MOUNTS, 17, EROFS }, "make /sys read-only: Read-only file system" },
                 { { LAUNCH_STEP_OVERLAY, -1, EINVAL }, "mount overlay on /srv/web: Invalid argument" },
                 { { LAUNCH_STEP_SYNC, 2, EPERM }, "write uid_map: Operation not permitted" },
                 { { LAUNCH_STEP_SYNC, 3, EPERM }, "write gid_map: Operation not permitted" },
@@ -753,6 +765,9 @@ static void test_init(void) {
 
         run_unit("init", NULL, "[Container]\nExec=/bin/payload crash\nRootFS=%s\n", &r, rootfs);
         is_int(r.status, 128 + SIGSEGV, "init: death by SIGSEGV comes back as 139");
+        is_int(r.reported, 1, "init: reports the payload's wait status");
+        ok(r.report_code == CLD_KILLED || r.report_code == CLD_DUMPED, "init: ... as killed by a signal");
+        is_int(r.report_status, SIGSEGV, "init: ... SIGSEGV");
         run_done(&r);
 
         struct run_opts term = { .keep_fd = -EBADF, .wait_for = "sleeping", .ready_signal = SIGTERM };
@@ -1233,6 +1248,10 @@ int main(void) {
                 (void) rmdir(tmpdir);
                 return tap_skip_all("cannot mount a tmpfs");
         }
+
+        init_memfd = launch_init_memfd();
+        if (init_memfd < 0)
+                return tap_skip_all("cannot load sup-init into a memfd");
 
         mounts_before = count_mounts();
         fds_before = count_fds();
