@@ -76,9 +76,10 @@ int cg_unit_hier_for(const struct cg_unit *u, enum cg_controller c);
 void cg_v2_enable_controllers(const char *dir);
 
 /* util.c */
-int cg_read_file(int dir_fd, const char *path, char **ret);
-int cg_write_file(int dir_fd, const char *path, const char *value);
-char *cg_path_join(const char *a, const char *b);
+
+/* The most a cgroup file read whole may hold: cgroup.procs of a group with every pid of a
+ * pid_max of 2^22, seven digits and a newline each, fits. */
+#define CG_FILE_MAX (64U * 1024U * 1024U)
 /* @dir/@file helpers. A number, or "max" for UINT64_MAX; trailing whitespace allowed. */
 int cg_parse_u64(const char *s, uint64_t *ret);
 int cg_read_u64(const char *dir, const char *file, uint64_t *ret);

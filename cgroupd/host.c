@@ -12,6 +12,7 @@
 #include "cgroupd-internal.h"
 #include "log.h"
 #include "macro.h"
+#include "mountinfo.h"
 
 static const char *const layout_table[_CG_LAYOUT_MAX] = {
         [CG_LAYOUT_V2] = "v2",
@@ -58,21 +59,6 @@ unsigned cg_controller_mask_from_list(const char *list) {
                         p++;
         }
         return mask;
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unoctal(char *s) {
-        char *w = s;
-
-        for (const char *r = s; *r;) {
-                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-                    r[3] >= '0' && r[3] <= '7') {
-                        *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-                        r += 4;
-                } else
-                        *w++ = *r++;
-        }
-        *w = '\0';
 }
 
 /* Where two mounts show one hierarchy (bind mounts, a container's view), prefer the canonical
@@ -141,46 +127,13 @@ struct cg_host *cg_host_free(struct cg_host *h) {
         return NULL;
 }
 
-/* Splits one mountinfo line into mount root, mount point, fs type and super options, in place.
- * Format: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS */
-static int parse_mountinfo_line(char *line, char **ret_root, char **ret_mount, char **ret_fstype,
-                                char **ret_superopts) {
-        char *fields[6], *p = line, *sep, *fstype, *source, *superopts;
-
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                fields[i] = strsep(&p, " ");
-                if (!fields[i] || !p)
-                        return -EINVAL;
-        }
-
-        sep = strstr(p, "- ");
-        if (!sep || (sep != p && sep[-1] != ' '))
-                return -EINVAL;
-        p = sep + 2;
-
-        fstype = strsep(&p, " ");
-        source = strsep(&p, " ");
-        superopts = strsep(&p, " \n");
-        if (!fstype || !source || !superopts)
-                return -EINVAL;
-
-        unoctal(fields[3]);
-        unoctal(fields[4]);
-        *ret_root = fields[3];
-        *ret_mount = fields[4];
-        *ret_fstype = fstype;
-        *ret_superopts = superopts;
-        return 0;
-}
-
 int cg_host_detect(struct cg_host **ret) {
         _cleanup_(cg_host_freep) struct cg_host *h = NULL;
         /* Found hierarchies before they are put in order: v2, then one slot per controller. */
         struct cg_hierarchy v2 = {}, v1[_CG_CONTROLLER_MAX] = {};
-        _cleanup_free_ char *line = NULL;
-        size_t line_size = 0;
-        FILE *f;
-        int r = 0;
+        _cleanup_(mountinfo_iter_done) struct mountinfo_iter it = MOUNTINFO_ITER_INIT;
+        struct mountinfo_entry e;
+        int r;
 
         h = calloc(1, sizeof(*h));
         if (!h)
@@ -188,30 +141,27 @@ int cg_host_detect(struct cg_host **ret) {
         for (size_t i = 0; i < _CG_CONTROLLER_MAX; i++)
                 h->controller_hier[i] = -1;
 
-        f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return -errno;
+        r = mountinfo_open(&it, NULL);
+        if (r < 0)
+                return r;
 
-        while (getline(&line, &line_size, f) >= 0) {
-                char *root, *mount, *fstype, *superopts;
+        while ((r = mountinfo_next(&it, &e)) > 0) {
+                const char *mount = e.mount_point;
                 unsigned mask;
 
-                if (parse_mountinfo_line(line, &root, &mount, &fstype, &superopts) < 0)
-                        continue;
-
-                if (streq(fstype, "cgroup2")) {
+                if (streq(e.fstype, "cgroup2")) {
                         if (!mount_replaces(v2.mount, mount) || !mount_is_reachable(mount, true))
                                 continue;
-                        r = hierarchy_set(&v2, true, 0, mount, root);
+                        r = hierarchy_set(&v2, true, 0, mount, e.root);
                         if (r < 0)
                                 break;
                         continue;
                 }
 
-                if (!streq(fstype, "cgroup"))
+                if (!streq(e.fstype, "cgroup"))
                         continue;
 
-                mask = cg_controller_mask_from_list(superopts);
+                mask = cg_controller_mask_from_list(e.super_options);
                 if (mask == 0) /* name=systemd and controllers we do not use */
                         continue;
 
@@ -219,13 +169,10 @@ int cg_host_detect(struct cg_host **ret) {
                 enum cg_controller c = (enum cg_controller) __builtin_ctz(mask);
                 if (!mount_replaces(v1[c].mount, mount) || !mount_is_reachable(mount, false))
                         continue;
-                r = hierarchy_set(&v1[c], false, mask, mount, root);
+                r = hierarchy_set(&v1[c], false, mask, mount, e.root);
                 if (r < 0)
                         break;
         }
-        if (r == 0 && ferror(f))
-                r = -EIO;
-        fclose(f);
 
         if (r >= 0) {
                 if (v2.mount)

@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "cgroupd-internal.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "string-util.h"
 
 #define CPU_PERIOD_USEC    100000U /* cpu.max / cpu.cfs_period_us, as systemd */
 #define CPU_QUOTA_MIN_USEC 1000U   /* the kernel refuses a quota below 1 ms */
@@ -50,19 +52,19 @@ void cg_v2_enable_controllers(const char *dir) {
         size_t n_available = 0;
         int r;
 
-        p = cg_path_join(dir, "cgroup.controllers");
+        p = path_join(dir, "cgroup.controllers");
         if (!p)
                 return;
-        r = cg_read_file(AT_FDCWD, p, &available);
+        r = read_full_file_at(AT_FDCWD, p, CG_FILE_MAX, 0, &available, NULL);
         if (r < 0) {
                 log_debug_errno(r, "cgroupd: cannot read %s: %m", p);
                 return;
         }
         free(p);
-        p = cg_path_join(dir, "cgroup.subtree_control");
+        p = path_join(dir, "cgroup.subtree_control");
         if (!p)
                 return;
-        r = cg_read_file(AT_FDCWD, p, &enabled);
+        r = read_full_file_at(AT_FDCWD, p, CG_FILE_MAX, 0, &enabled, NULL);
         if (r < 0) {
                 log_debug_errno(r, "cgroupd: cannot read %s: %m", p);
                 return;
@@ -90,7 +92,7 @@ void cg_v2_enable_controllers(const char *dir) {
                 /* One at a time: the kernel refuses a whole write for one controller it cannot
                  * enable (EBUSY while @dir holds processes, "cpu" with realtime tasks…). */
                 snprintf(value, sizeof(value), "+%s", v2_controllers[i]);
-                r = cg_write_file(AT_FDCWD, p, value);
+                r = write_string_file_at(AT_FDCWD, p, value);
                 if (r < 0)
                         log_debug_errno(r, "cgroupd: cannot enable the %s controller in %s: %m",
                                         v2_controllers[i], p);
@@ -109,13 +111,10 @@ struct limits_ctx {
 _printf_(2, 3) static void limits_warn(struct limits_ctx *c, const char *fmt, ...) {
         _cleanup_free_ char *m = NULL;
         va_list ap;
-        int k;
 
         va_start(ap, fmt);
-        k = vasprintf(&m, fmt, ap);
+        m = vstrprintf(fmt, ap);
         va_end(ap);
-        if (k < 0)
-                m = NULL;
 
         log_debug("cgroupd: %s: %s", c->u->path, strempty(m));
         if (c->warn && m)

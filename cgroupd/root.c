@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "cgroupd-internal.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "string-util.h"
 
 static bool is_blank(const char *s) {
         for (; *s; s++)
@@ -36,22 +38,22 @@ int cg_cpuset_inherit(const char *dir) {
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 _cleanup_free_ char *mine = NULL, *parent = NULL, *parent_path = NULL;
 
-                r = cg_read_file(fd, files[i], &mine);
+                r = read_full_file_at(fd, files[i], CG_FILE_MAX, 0, &mine, NULL);
                 if (r < 0)
                         return r;
                 if (!is_blank(mine))
                         continue;
 
-                parent_path = cg_path_join("..", files[i]);
+                parent_path = path_join("..", files[i]);
                 if (!parent_path)
                         return -ENOMEM;
-                r = cg_read_file(fd, parent_path, &parent);
+                r = read_full_file_at(fd, parent_path, CG_FILE_MAX, 0, &parent, NULL);
                 if (r < 0)
                         return r;
                 if (is_blank(parent))
                         continue;
 
-                r = cg_write_file(fd, files[i], parent);
+                r = write_string_file_at(fd, files[i], parent);
                 if (r < 0)
                         return log_debug_errno(r, "cgroupd: cannot copy %s into %s: %m", files[i], dir);
         }
@@ -173,10 +175,10 @@ static int hierarchy_dir(const struct cg_hierarchy *hi, const char *path, char *
                         return -EXDEV;
         }
 
-        d = cg_path_join(hi->mount, rest);
+        d = path_join(hi->mount, rest);
         if (!d)
                 return -ENOMEM;
-        /* cg_path_join() leaves a trailing "/" when @rest is empty or "/". */
+        /* path_join() leaves a trailing "/" when @rest is empty or "/". */
         size_t l = strlen(d);
         if (l > 1 && d[l - 1] == '/')
                 d[l - 1] = '\0';
@@ -215,7 +217,7 @@ static int mkdir_below(const char *base, const char *rel, bool cpuset, unsigned 
         char *s;
         int r;
 
-        p = cg_path_join(base, rel);
+        p = path_join(base, rel);
         if (!p)
                 return -ENOMEM;
 
@@ -270,7 +272,7 @@ static void enable_v2_controllers(const char *base, const char *rel) {
         _cleanup_free_ char *p = NULL;
         char *s;
 
-        p = cg_path_join(base, rel);
+        p = path_join(base, rel);
         if (!p)
                 return;
 
@@ -314,7 +316,7 @@ int cg_root_resolve(const struct cg_host *h, const char *root, char **ret_path) 
                 if (r < 0)
                         return r;
         }
-        path = cg_path_join(absolute ? h->hier[0].mount_root : own[0], rel);
+        path = path_join(absolute ? h->hier[0].mount_root : own[0], rel);
         paths_free(own, _CG_HIERARCHY_MAX);
         if (!path)
                 return -ENOMEM;
@@ -360,8 +362,8 @@ int cg_root_new(struct cg_host *h, const char *root, struct cg_root **ret) {
                         goto fail;
                 }
 
-                path = cg_path_join(base_path, rel);
-                cr->dirs[i] = cg_path_join(base_dir, rel);
+                path = path_join(base_path, rel);
+                cr->dirs[i] = path_join(base_dir, rel);
                 if (!path || !cr->dirs[i]) {
                         r = -ENOMEM;
                         goto fail;
@@ -422,13 +424,8 @@ int cg_root_remove(struct cg_root *r) {
         return ret;
 }
 
-static int strv_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 int cg_root_list(struct cg_root *r, char ***ret_names) {
         _cleanup_strv_free_ char **names = NULL;
-        size_t n = 0, allocated = 0;
         DIR *d;
         int k = 0;
 
@@ -445,22 +442,9 @@ int cg_root_list(struct cg_root *r, char ***ret_names) {
                 if (name[0] == '_')
                         name++;
 
-                if (n + 2 > allocated) {
-                        size_t a = allocated ? allocated * 2 : 8;
-                        char **p = reallocarray(names, a, sizeof(char *));
-                        if (!p) {
-                                k = -ENOMEM;
-                                break;
-                        }
-                        names = p;
-                        allocated = a;
-                }
-                names[n] = strdup(name);
-                if (!names[n]) {
-                        k = -ENOMEM;
+                k = strv_extend(&names, name);
+                if (k < 0)
                         break;
-                }
-                names[++n] = NULL;
         }
         if (k == 0 && errno != 0)
                 k = -errno;
@@ -473,10 +457,10 @@ int cg_root_list(struct cg_root *r, char ***ret_names) {
                 if (!names)
                         return -ENOMEM;
         }
-        qsort(names, n, sizeof(char *), strv_cmp);
+        strv_sort(names);
 
         *ret_names = TAKE_PTR(names);
-        return (int) n;
+        return (int) strv_length(*ret_names);
 }
 
 const char *cg_root_path(const struct cg_root *r) {

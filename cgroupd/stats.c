@@ -15,6 +15,7 @@
 #include "cgroupd-internal.h"
 #include "log.h"
 #include "macro.h"
+#include "string-util.h"
 
 /* One number of a unit: @v1_file where @c is on a v1 hierarchy, @v2_file in the v2 tree
  * otherwise. UINT64_MAX when the host does not have it. */
@@ -126,7 +127,7 @@ static int oom_fd_v1(const struct cg_unit *u, const char *dir) {
         char value[64];
         int r;
 
-        p = cg_path_join(dir, "memory.oom_control");
+        p = path_join(dir, "memory.oom_control");
         if (!p)
                 return -ENOMEM;
         cfd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -153,7 +154,7 @@ static int oom_fd_v2(const struct cg_unit *u, const char *dir) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *p = NULL;
 
-        p = cg_path_join(dir, "memory.events");
+        p = path_join(dir, "memory.events");
         if (!p)
                 return -ENOMEM;
 
@@ -191,7 +192,7 @@ int cg_unit_oom_watch(struct cg_unit *u, int inotify_fd) {
                 return i;
         if (!h->hier[i].v2)
                 return -EOPNOTSUPP;
-        p = cg_path_join(u->dirs[i], "memory.events");
+        p = path_join(u->dirs[i], "memory.events");
         if (!p)
                 return -ENOMEM;
         wd = inotify_add_watch(inotify_fd, p, IN_MODIFY);

@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "cgroupd-internal.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "string-util.h"
 
 /* A pass that still finds new pids after this many rounds means something keeps forking faster
  * than it dies; the caller escalates (SIGKILL after TimeoutStopSec=) rather than spin here. */
@@ -76,13 +78,13 @@ int cg_unit_new(struct cg_root *r, const char *name, struct cg_unit **ret) {
         u->name = strdup(name);
         if (asprintf(&u->dirname, "%s%s", name_needs_escape(name) ? "_" : "", name) < 0)
                 u->dirname = NULL;
-        u->path = cg_path_join(r->path, u->dirname ?: "");
+        u->path = path_join(r->path, u->dirname ?: "");
         u->dirs = calloc(h->n_hier + 1, sizeof(char *));
         if (!u->name || !u->dirname || !u->path || !u->dirs)
                 return -ENOMEM;
 
         for (size_t i = 0; i < h->n_hier; i++) {
-                u->dirs[i] = cg_path_join(r->dirs[i], u->dirname);
+                u->dirs[i] = path_join(r->dirs[i], u->dirname);
                 if (!u->dirs[i]) {
                         k = -ENOMEM;
                         goto fail;
@@ -114,7 +116,7 @@ fail:
 }
 
 static int unit_file(const struct cg_unit *u, size_t i, const char *file, char **ret) {
-        char *p = cg_path_join(u->dirs[i], file);
+        char *p = path_join(u->dirs[i], file);
         if (!p)
                 return -ENOMEM;
         *ret = p;
@@ -152,7 +154,7 @@ int cg_unit_attach(struct cg_unit *u, pid_t pid, bool v2_done) {
                 r = unit_file(u, i, "cgroup.procs", &procs);
                 if (r < 0)
                         return r;
-                r = cg_write_file(AT_FDCWD, procs, value);
+                r = write_string_file_at(AT_FDCWD, procs, value);
                 if (r < 0)
                         return log_debug_errno(r, "cgroupd: cannot move %d into %s: %m", (int) pid, procs);
         }
@@ -185,7 +187,7 @@ static int unit_freezer_set(const struct cg_unit *u, const char *state) {
         r = unit_file(u, (size_t) i, "freezer.state", &p);
         if (r < 0)
                 return r;
-        return cg_write_file(AT_FDCWD, p, state);
+        return write_string_file_at(AT_FDCWD, p, state);
 }
 
 int cg_unit_hier_for(const struct cg_unit *u, enum cg_controller c) {
@@ -254,7 +256,7 @@ int cg_unit_is_frozen(struct cg_unit *u) {
         r = unit_file(u, (size_t) i, "freezer.state", &p);
         if (r < 0)
                 return r;
-        r = cg_read_file(AT_FDCWD, p, &s);
+        r = read_full_file_at(AT_FDCWD, p, CG_FILE_MAX, 0, &s, NULL);
         if (r < 0)
                 return r;
         /* FREEZING is not frozen yet: the caller asks again. */
@@ -321,7 +323,7 @@ int cg_unit_kill(struct cg_unit *u, int sig) {
                 r = unit_file(u, 0, "cgroup.kill", &p);
                 if (r < 0)
                         return r;
-                r = cg_write_file(AT_FDCWD, p, "1");
+                r = write_string_file_at(AT_FDCWD, p, "1");
                 if (r >= 0) {
                         log_debug("cgroupd: killed %s", u->path);
                         return (int) n;
@@ -366,7 +368,7 @@ int cg_unit_is_empty(struct cg_unit *u) {
                 r = unit_file(u, 0, "cgroup.events", &p);
                 if (r < 0)
                         return r;
-                r = cg_read_file(AT_FDCWD, p, &events);
+                r = read_full_file_at(AT_FDCWD, p, CG_FILE_MAX, 0, &events, NULL);
                 if (r == -ENOENT)
                         return 1;
                 if (r < 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
-/* Small file and pid-set helpers for cgroupd: whole-file reads, single-write writes (cgroupfs
- * wants one write per value), recursive pid collection and recursive rmdir of a group. */
+/* Small helpers for cgroupd: numbers in cgroup files, pid sets, recursive pid collection and
+ * recursive rmdir of a group. Whole-file reads and single writes are common/fileio.h's. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,64 +15,9 @@
 #include <unistd.h>
 
 #include "cgroupd-internal.h"
+#include "fileio.h"
 #include "macro.h"
-
-int cg_read_file(int dir_fd, const char *path, char **ret) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, allocated = 0;
-
-        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-
-        for (;;) {
-                ssize_t k;
-
-                if (allocated - n < 4096 + 1) {
-                        size_t a = allocated ? allocated * 2 : 4096 + 1;
-                        char *p = realloc(buf, a);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        allocated = a;
-                }
-
-                k = read(fd, buf + n, allocated - n - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-
-        buf[n] = '\0';
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
-int cg_write_file(int dir_fd, const char *path, const char *value) {
-        _cleanup_close_ int fd = -EBADF;
-        size_t l = strlen(value);
-        ssize_t k;
-
-        fd = openat(dir_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-
-        /* cgroupfs parses each write() on its own: the value must go in one call. */
-        do
-                k = write(fd, value, l);
-        while (k < 0 && errno == EINTR);
-        if (k < 0)
-                return -errno;
-        if ((size_t) k != l)
-                return -EIO;
-        return 0;
-}
+#include "string-util.h"
 
 int cg_parse_u64(const char *s, uint64_t *ret) {
         unsigned long long v;
@@ -101,10 +46,10 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *ret) {
         _cleanup_free_ char *p = NULL, *s = NULL;
         int r;
 
-        p = cg_path_join(dir, file);
+        p = path_join(dir, file);
         if (!p)
                 return -ENOMEM;
-        r = cg_read_file(AT_FDCWD, p, &s);
+        r = read_full_file_at(AT_FDCWD, p, CG_FILE_MAX, 0, &s, NULL);
         if (r < 0)
                 return r;
         return cg_parse_u64(s, ret);
@@ -115,10 +60,10 @@ int cg_read_keyed_u64(const char *dir, const char *file, const char *key, uint64
         size_t l = strlen(key);
         int r;
 
-        p = cg_path_join(dir, file);
+        p = path_join(dir, file);
         if (!p)
                 return -ENOMEM;
-        r = cg_read_file(AT_FDCWD, p, &s);
+        r = read_full_file_at(AT_FDCWD, p, CG_FILE_MAX, 0, &s, NULL);
         if (r < 0)
                 return r;
 
@@ -135,31 +80,17 @@ int cg_read_keyed_u64(const char *dir, const char *file, const char *key, uint64
 int cg_write_at(const char *dir, const char *file, const char *value) {
         _cleanup_free_ char *p = NULL;
 
-        p = cg_path_join(dir, file);
+        p = path_join(dir, file);
         if (!p)
                 return -ENOMEM;
-        return cg_write_file(AT_FDCWD, p, value);
+        return write_string_file_at(AT_FDCWD, p, value);
 }
 
 bool cg_file_exists(const char *dir, const char *file) {
         _cleanup_free_ char *p = NULL;
 
-        p = cg_path_join(dir, file);
+        p = path_join(dir, file);
         return p && access(p, F_OK) >= 0;
-}
-
-char *cg_path_join(const char *a, const char *b) {
-        size_t la = strlen(a);
-        char *p;
-
-        while (la > 0 && a[la - 1] == '/')
-                la--;
-        while (*b == '/')
-                b++;
-
-        if (asprintf(&p, "%.*s/%s", (int) la, a, b) < 0)
-                return NULL;
-        return p;
 }
 
 void cg_pid_set_done(struct cg_pid_set *s) {
@@ -230,7 +161,7 @@ static int collect_pids_fd(int fd, struct cg_pid_set *s, unsigned depth) {
                 return -ELOOP;
         }
 
-        r = cg_read_file(fd, "cgroup.procs", &procs);
+        r = read_full_file_at(fd, "cgroup.procs", CG_FILE_MAX, 0, &procs, NULL);
         if (r == -ENOENT || r == -ENODEV) { /* group removed under our feet */
                 safe_close(fd);
                 return 0;

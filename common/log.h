@@ -44,3 +44,4 @@ __attribute__((format(printf, 3, 4))) static inline int log_full_errno(int level
 #define log_warning_errno(e, ...) log_full_errno(LOG_LEVEL_WARN, (e), __VA_ARGS__)
 #define log_error(...) log_full_errno(LOG_LEVEL_ERROR, 0, __VA_ARGS__)
 #define log_error_errno(e, ...) log_full_errno(LOG_LEVEL_ERROR, (e), __VA_ARGS__)
+#define log_oom() log_error_errno(-ENOMEM, "Out of memory.")

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* _cleanup_strv_free_ is one of the cleanup attributes every file expects from here. */
+#include "strv.h"
+
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
@@ -83,29 +86,6 @@ static inline void close_pairp(int (*p)[2]) {
         (*p)[1] = safe_close((*p)[1]);
 }
 #define _cleanup_close_pair_ _cleanup_(close_pairp)
-
-/* Frees a NULL-terminated string vector; returns NULL. */
-static inline char **strv_free(char **l) {
-        if (l)
-                for (char **i = l; *i; i++)
-                        free(*i);
-        free(l);
-        return NULL;
-}
-static inline void strv_freep(char ***l) {
-        *l = strv_free(*l);
-}
-#define _cleanup_strv_free_ _cleanup_(strv_freep)
-
-static inline size_t strv_length(char *const *l) {
-        size_t n = 0;
-        if (l)
-                while (l[n])
-                        n++;
-        return n;
-}
-
-#define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
 
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "netplug-internal.h"
@@ -69,14 +70,14 @@ int np_leases_load(struct netplug *np, struct np_bridge *b) {
         /* Lenient: a line that does not parse, a second line for a unit or an address, or an
          * address of another family is skipped (and dropped at the next write). */
         while (getline(&line, &linesz, f) >= 0) {
-                char addr[64], unit[UNIT_NAME_MAX + 2];
-                struct ip_addr a = {};
+                char addr[64], unit[NETPLUG_NAME_MAX + 2];
+                struct netplug_addr a = {};
                 bool dup = false;
 
                 if (line[0] == '#' || sscanf(line, "%63s %65s", addr, unit) != 2)
                         continue;
                 a.family = b->address.family;
-                if (inet_pton(a.family, addr, &a.addr) != 1 || !unit_name_is_valid(unit))
+                if (inet_pton(a.family, addr, &a.addr) != 1 || !np_name_is_valid(unit, NETPLUG_NAME_MAX))
                         continue;
                 for (size_t i = 0; i < n; i++)
                         if (np_addr_equal(&l[i].addr, &a) || streq(l[i].unit, unit))
@@ -121,7 +122,7 @@ const struct np_lease *np_lease_by_unit(const struct np_bridge *b, const char *u
         return NULL;
 }
 
-const struct np_lease *np_lease_by_addr(const struct np_bridge *b, const struct ip_addr *addr) {
+const struct np_lease *np_lease_by_addr(const struct np_bridge *b, const struct netplug_addr *addr) {
         for (size_t i = 0; i < b->n_leases; i++)
                 if (np_addr_equal(&b->leases[i].addr, addr))
                         return &b->leases[i];
@@ -141,7 +142,7 @@ static int leases_write(struct netplug *np, const char *bridge, const struct np_
         path = lease_path(np, bridge);
         if (!path)
                 return -ENOMEM;
-        r = np_mkdir_p(dir, 0755);
+        r = mkdir_p(dir, 0755);
         if (r < 0)
                 return r;
 
@@ -156,10 +157,13 @@ static int leases_write(struct netplug *np, const char *bridge, const struct np_
         if (fclose(f) != 0)
                 return -ENOMEM;
 
-        return np_write_file_atomic(path, text, size, 0644);
+        /* Durable: a lease must survive a power cut, or a unit could come back with another
+         * address than the one its peers know. */
+        return write_file_atomic(path, text, 0644, true);
 }
 
-int np_lease_set(struct netplug *np, struct np_bridge *b, const char *unit, const struct ip_addr *addr) {
+int np_lease_set(struct netplug *np, struct np_bridge *b, const char *unit,
+                 const struct netplug_addr *addr) {
         const struct np_lease *cur = np_lease_by_unit(b, unit);
         struct np_lease *l;
         size_t n = 0;

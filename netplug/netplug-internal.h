@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "macro.h"
 #include "netplug.h"
 
 struct mnl_socket;
@@ -68,10 +69,10 @@ int nl_link_delete(struct nl_sock *nl, int ifindex);
 int nl_link_delete_by_name(struct nl_sock *nl, const char *name);
 
 /* 1 when @ifindex carries exactly @a (address and prefix), 0 when not. */
-int nl_addr_has(struct nl_sock *nl, int ifindex, const struct cidr *a);
-int nl_addr_add(struct nl_sock *nl, int ifindex, const struct cidr *a);
-int nl_addr_delete(struct nl_sock *nl, int ifindex, const struct cidr *a);
-int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *gw);
+int nl_addr_has(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a);
+int nl_addr_add(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a);
+int nl_addr_delete(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a);
+int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct netplug_addr *gw);
 
 enum nl_inside_step {
         NL_INSIDE_LO_UP,
@@ -84,8 +85,8 @@ enum nl_inside_step {
 /* Brings up lo and @ifindex, adds @a to @ifindex and the default route via @gw: four requests in
  * one sendmsg(). On failure, *ret_failed is the first step that failed (the kernel goes on with
  * the next ones: the caller deletes the link). */
-int nl_configure_inside(struct nl_sock *nl, int ifindex, const struct cidr *a, const struct ip_addr *gw,
-                        enum nl_inside_step *ret_failed);
+int nl_configure_inside(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a,
+                        const struct netplug_addr *gw, enum nl_inside_step *ret_failed);
 
 /* ---- nftables (nft.c) -------------------------------------------------------------------- */
 
@@ -108,16 +109,27 @@ int nft_nl_open(struct mnl_socket **ret);
  * is in the map with other data: the caller then rewrites the maps whole. */
 int nft_unit_elements(struct netplug *np, const struct netplug_unit *u, bool add);
 
+/* Brings the table up to date in one transaction: the map elements alone when the structure is
+ * the one in force (a unit came or went), else the whole table, replaced. */
+int np_table_rebuild(struct netplug *np, char **ret_error);
+/* A unit's ports into the maps (@add) or out of them: its elements alone, in a transaction of
+ * their own, while the table in force is the one last written; else, or when that fails (the
+ * table was edited, a stale element is in the way), the maps or the table rewritten whole. The
+ * caller has already added @u to np->units, or removed it. */
+int np_table_ports_update(struct netplug *np, const struct netplug_unit *u, bool add, char **ret_error);
+/* Deletes the table (a missing one is fine). */
+int np_table_delete(struct netplug *np);
+
 /* ---- the object ---------------------------------------------------------------------------- */
 
 struct np_lease {
-        struct ip_addr addr;
+        struct netplug_addr addr;
         char *unit;
 };
 
 struct np_bridge {
         char *name;
-        struct cidr address; /* the bridge's own address, with the prefix of its subnet */
+        struct netplug_cidr address; /* the bridge's own address, with the prefix of its subnet */
         bool nat;
         bool created;    /* carries our mark: deleted by netplug_shutdown() */
         bool addr_added; /* we added ->address */
@@ -159,32 +171,57 @@ struct netplug_unit {
         struct netplug *np; /* NULL once detached by netplug_free() */
         char *name;         /* these three point into the object's own allocation */
         char *bridge;
-        struct port_map *ports;
+        struct netplug_port *ports;
         size_t n_ports;
         char ifname[IFNAMSIZ];
-        struct cidr address;
+        struct netplug_cidr address;
         char address_str[64];
         bool up; /* registered in np->units, ve-NAME exists as far as we know */
 };
 
-struct np_bridge *np_bridge_find(const struct netplug *np, const char *name);
+/* Sets *ret_error (when not NULL) to "WHAT: strerror[ (kernel's extended ack)]", logs it at debug
+ * level, and returns @r. */
+_printf_(4, 5) int np_fail(char **ret_error, int r, const char *extack, const char *fmt, ...);
+/* The same for conflicts, where the errno says little and the message says it all. */
+_printf_(3, 4) int np_conflict(char **ret_error, int r, const char *fmt, ...);
 
-/* ---- addresses (addr.c) ------------------------------------------------------------------- */
+/* Whether a link alias is this instance's mark ("sup_<name> …"). */
+bool np_alias_is_ours(const struct netplug *np, const char *alias);
+
+/* ---- bridges (bridge.c) -------------------------------------------------------------------- */
+
+struct np_bridge *np_bridge_find(const struct netplug *np, const char *name);
+void np_bridge_free(struct np_bridge *b);
+/* Takes @b off np->bridges and frees it. */
+void np_bridge_forget(struct netplug *np, struct np_bridge *b);
+/* Deletes @b's link when ours, else takes off the address we added; restores its route_localnet.
+ * The caller rebuilds the table. */
+int np_bridge_release(struct netplug *np, struct np_bridge *b);
+/* net.ipv4.ip_forward or net.ipv6.conf.all.forwarding on, the old value recorded. */
+int np_forwarding_on(struct netplug *np, int family);
+
+/* ---- units (unit.c) ------------------------------------------------------------------------ */
+
+struct netplug_unit *np_unit_find(const struct netplug *np, const char *name);
+/* Takes @u off np->units (it is no longer up). */
+void np_units_remove(struct netplug *np, struct netplug_unit *u);
+
+/* ---- addresses (util.c) ------------------------------------------------------------------- */
 
 size_t np_addr_len(int family);
-bool np_cidr_contains(const struct cidr *net, const struct ip_addr *a);
-bool np_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
-int np_addr_compare(const struct ip_addr *a, const struct ip_addr *b);
+bool np_cidr_contains(const struct netplug_cidr *net, const struct netplug_addr *a);
+bool np_addr_equal(const struct netplug_addr *a, const struct netplug_addr *b);
+int np_addr_compare(const struct netplug_addr *a, const struct netplug_addr *b);
 /* "10.0.0.2" / "10.0.0.2/24"; @buf of at least 64 bytes. */
-const char *np_addr_to_string(const struct ip_addr *a, char *buf, size_t len);
-const char *np_cidr_to_string(const struct cidr *c, char *buf, size_t len);
+const char *np_addr_to_string(const struct netplug_addr *a, char *buf, size_t len);
+const char *np_cidr_to_string(const struct netplug_cidr *c, char *buf, size_t len);
 /* The address part of @c. */
-void np_cidr_addr(const struct cidr *c, struct ip_addr *ret);
+void np_cidr_addr(const struct netplug_cidr *c, struct netplug_addr *ret);
 /* The subnet's network address ("10.0.0.0"). */
-void np_cidr_network(const struct cidr *c, struct ip_addr *ret);
+void np_cidr_network(const struct netplug_cidr *c, struct netplug_addr *ret);
 /* @a plus @n within its family; false when it overflows the address. */
-bool np_addr_add(const struct ip_addr *a, uint64_t n, struct ip_addr *ret);
-bool np_addr_is_broadcast(const struct cidr *net, const struct ip_addr *a);
+bool np_addr_add(const struct netplug_addr *a, uint64_t n, struct netplug_addr *ret);
+bool np_addr_is_broadcast(const struct netplug_cidr *net, const struct netplug_addr *a);
 
 /* ---- leases (lease.c) ---------------------------------------------------------------------- */
 
@@ -192,9 +229,9 @@ bool np_addr_is_broadcast(const struct cidr *net, const struct ip_addr *a);
 int np_leases_load(struct netplug *np, struct np_bridge *b);
 /* Records @unit at @addr (dropping its other lease and any other unit's lease of @addr) and
  * writes the file atomically when something changed. */
-int np_lease_set(struct netplug *np, struct np_bridge *b, const char *unit, const struct ip_addr *addr);
+int np_lease_set(struct netplug *np, struct np_bridge *b, const char *unit, const struct netplug_addr *addr);
 const struct np_lease *np_lease_by_unit(const struct np_bridge *b, const char *unit);
-const struct np_lease *np_lease_by_addr(const struct np_bridge *b, const struct ip_addr *addr);
+const struct np_lease *np_lease_by_addr(const struct np_bridge *b, const struct netplug_addr *addr);
 void np_leases_free(struct np_bridge *b);
 
 /* ---- sysctls (sysctl.c) -------------------------------------------------------------------- */
@@ -215,9 +252,9 @@ int np_sysctl_restore(struct netplug *np, const char *key, bool keep_shared);
 int np_sysctl_restore_stale(struct netplug *np, bool keep_shared);
 void np_sysctls_free(struct netplug *np);
 
-/* ---- small helpers ------------------------------------------------------------------------- */
+/* ---- small helpers (util.c) ---------------------------------------------------------------- */
 
-uint64_t np_hash64(const void *p, size_t n);
-/* Writes @data to @path atomically: a temporary file beside it, fsync, rename. */
-int np_write_file_atomic(const char *path, const char *data, size_t len, int mode);
-int np_mkdir_p(const char *path, int mode);
+/* Whether @s is 1 to @max bytes of [A-Za-z0-9_.-], not starting with "." or "-". */
+bool np_name_is_valid(const char *s, size_t max);
+/* "tcp" or "udp". */
+const char *np_proto_name(int protocol);

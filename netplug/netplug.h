@@ -17,16 +17,66 @@
  *
  * See README.md in this folder for the table layout and the lease file format. */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "units.h"
-
-#define NETPLUG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+#define NETPLUG_IFNAME_MAX 15 /* IFNAMSIZ - 1: a bridge's name */
+#define NETPLUG_NAME_MAX   64 /* a unit's name */
 
 struct netplug;
 struct netplug_unit;
+
+/* ---- what netplug is given ----------------------------------------------------------------- */
+
+/* An IPv4 or IPv6 address. */
+struct netplug_addr {
+        int family; /* AF_INET or AF_INET6 */
+        union {
+                struct in_addr in;
+                struct in6_addr in6;
+        } addr;
+};
+
+/* An address and a prefix length; host bits may be set ("10.0.0.1/24"). */
+struct netplug_cidr {
+        int family; /* AF_INET or AF_INET6 */
+        union {
+                struct in_addr in;
+                struct in6_addr in6;
+        } addr;
+        unsigned prefixlen;
+};
+
+/* A published port: DNAT from @host_port on the host's addresses to @container_port. */
+struct netplug_port {
+        uint16_t host_port;
+        uint16_t container_port;
+        int protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/* A bridge, as netplug_bridge_up() makes or adopts it. Names netplug takes (bridges, units) are
+ * 1 to N bytes of [A-Za-z0-9_.-], not starting with "." or "-": they go as they are into link
+ * names, sysctl paths, lease lines and nftables text. Anything else is -EINVAL. */
+struct netplug_bridge_spec {
+        const char *name;            /* the link, at most NETPLUG_IFNAME_MAX bytes */
+        struct netplug_cidr address; /* its own address, with the prefix of its subnet: the pool */
+        bool nat;                    /* masquerade the subnet leaving by another interface */
+};
+
+/* A unit's network, as netplug_unit_up() plugs it in. Read during the call only: netplug keeps
+ * copies of what it needs (name, bridge name, ports). */
+struct netplug_unit_spec {
+        const char *name;                         /* at most NETPLUG_NAME_MAX bytes */
+        const struct netplug_bridge_spec *bridge; /* brought up first when netplug does not know it */
+        bool address_auto;                        /* its lease when free, else the lowest free address */
+        struct netplug_cidr address;              /* when !address_auto; prefixlen 0: the bridge's */
+        bool gateway_set;                         /* else the default route goes via the bridge */
+        struct netplug_addr gateway;
+        const struct netplug_port *ports;
+        size_t n_ports;
+};
 
 /**
  * netplug_new() - the network side of one supd instance
@@ -86,7 +136,7 @@ int netplug_cleanup_stale(struct netplug *np, char *const *unit_names);
 
 /**
  * netplug_bridge_up() - create or adopt a bridge and give it its address
- * @b: a loaded bridge (b->name, b->address, b->nat)
+ * @b: the bridge: its name, address and subnet, NAT
  * @ret_error: on failure, a one-line message naming the step (kernel's extended ack included);
  *             may be NULL
  *
@@ -100,7 +150,7 @@ int netplug_cleanup_stale(struct netplug *np, char *const *unit_names);
  *
  * Returns: 0, or -errno.
  */
-int netplug_bridge_up(struct netplug *np, const struct bridge_config *b, char **ret_error);
+int netplug_bridge_up(struct netplug *np, const struct netplug_bridge_spec *b, char **ret_error);
 
 /**
  * netplug_bridge_down() - forget a bridge (removed from the configuration)
@@ -115,9 +165,7 @@ int netplug_bridge_down(struct netplug *np, const char *name);
 
 /**
  * netplug_unit_up() - plug a unit's network namespace into its bridge
- * @unit: the unit name
- * @c: its configuration: bridge, address_auto/address, gateway_set/gateway, ports
- * @b: the bridge c->bridge names; brought up first if @np does not know it yet
+ * @spec: the unit's name, bridge, address, gateway and published ports
  * @netns_fd: the container's network namespace (open("/proc/PID/ns/net")); lo there is brought
  *            up, eth0 is created in it
  * @ret: the plugged unit (netplug_unit_down(), netplug_unit_free())
@@ -129,7 +177,7 @@ int netplug_bridge_down(struct netplug *np, const char *name);
  * address (a static one used by another unit up: -EADDRINUSE naming it; auto: the unit's lease,
  * else the lowest free address of the subnet, recorded), creates the veth ve-NAME with its
  * peer eth0 inside @netns_fd (MTU of the bridge, enslaved, both up), and inside: lo up, the
- * address, the default route via Gateway= (the bridge address by default); then adds the unit's
+ * address, the default route via the gateway (the bridge address by default); then adds the unit's
  * ports to the table's port maps. Any failure undoes what was done, except a new lease, which
  * is kept by design.
  *
@@ -137,11 +185,11 @@ int netplug_bridge_down(struct netplug *np, const char *name);
  * pages are shared copy-on-write with that process: it writes few pages (each is a fault then),
  * and runs no libnftables (see nft.c). The lease file is written only when the lease changes.
  *
- * Returns: 0, or -errno.
+ * Returns: 0, or -errno (-EINVAL for a spec netplug cannot use: a name, a gateway of another
+ * family, an address outside the bridge's subnet).
  */
-int netplug_unit_up(struct netplug *np, const char *unit, const struct unit_config *c,
-                    const struct bridge_config *b, int netns_fd, struct netplug_unit **ret,
-                    char **ret_error);
+int netplug_unit_up(struct netplug *np, const struct netplug_unit_spec *spec, int netns_fd,
+                    struct netplug_unit **ret, char **ret_error);
 
 /**
  * netplug_lo_up() - bring lo up in @netns_fd, for a unit with a network namespace and no Bridge=
@@ -172,8 +220,8 @@ static inline void netplug_unit_freep(struct netplug_unit **u) {
 const char *netplug_unit_address(const struct netplug_unit *u);
 /* The host side of its veth, "ve-web". */
 const char *netplug_unit_ifname(const struct netplug_unit *u);
-/* Its published ports, as given in its configuration. */
-const struct port_map *netplug_unit_ports(const struct netplug_unit *u, size_t *ret_n);
+/* Its published ports, as its spec gave them. */
+const struct netplug_port *netplug_unit_ports(const struct netplug_unit *u, size_t *ret_n);
 
 /**
  * netplug_link_name() - the host-side veth name of a unit
@@ -208,4 +256,4 @@ int netplug_instance_table(const char *instance, char **ret);
  *
  * Returns: 0, -ENOENT when @unit has no lease there, or -errno.
  */
-int netplug_lease_lookup(struct netplug *np, const char *bridge, const char *unit, struct cidr *ret);
+int netplug_lease_lookup(struct netplug *np, const char *bridge, const char *unit, struct netplug_cidr *ret);

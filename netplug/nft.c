@@ -4,7 +4,7 @@
  * parts: the structure, applied as one transaction that replaces the old table ("table" (made if
  * missing) + "delete table" + the new "table { … }"), and the port maps' elements ("flush map" +
  * "add element"). The kernel takes each transaction whole or not at all. README.md draws the
- * layout.
+ * layout. np_table_*() at the end decide which of them a change needs, against what is in force.
  *
  * A unit coming or going only adds or deletes its own map elements: one nfnetlink batch built
  * here (nft_unit_elements()), not a libnftables run. libnftables (1.0.6) allocates and fills a
@@ -47,17 +47,13 @@ static const struct {
         {"output", "-100"},
 };
 
-static const char *proto_name(int protocol) {
-        return protocol == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 static const char *family_kw(int family) {
         return family == AF_INET6 ? "ip6" : "ip";
 }
 
-static void subnet_string(const struct cidr *c, char *buf, size_t len) {
-        struct cidr net = {.family = c->family, .prefixlen = c->prefixlen};
-        struct ip_addr a;
+static void subnet_string(const struct netplug_cidr *c, char *buf, size_t len) {
+        struct netplug_cidr net = {.family = c->family, .prefixlen = c->prefixlen};
+        struct netplug_addr a;
 
         np_cidr_network(c, &a);
         memcpy(&net.addr, &a.addr, sizeof(net.addr));
@@ -71,7 +67,7 @@ static void write_elements(const struct netplug *np, FILE *f, int family) {
         fprintf(f, "flush map inet %s %s\n", np->table, map);
         for (size_t i = 0; i < np->n_units; i++) {
                 const struct netplug_unit *u = np->units[i];
-                struct ip_addr addr;
+                struct netplug_addr addr;
                 char a[64];
 
                 if (u->address.family != family)
@@ -79,11 +75,11 @@ static void write_elements(const struct netplug *np, FILE *f, int family) {
                 np_cidr_addr(&u->address, &addr);
                 np_addr_to_string(&addr, a, sizeof(a));
                 for (size_t j = 0; j < u->n_ports; j++) {
-                        const struct port_map *p = &u->ports[j];
+                        const struct netplug_port *p = &u->ports[j];
                         if (first)
                                 fprintf(f, "add element inet %s %s { ", np->table, map);
                         fprintf(f, "%s%s . %u comment \"%s\" : %s . %u", first ? "" : ", ",
-                                proto_name(p->protocol), p->host_port, u->name, a, p->container_port);
+                                np_proto_name(p->protocol), p->host_port, u->name, a, p->container_port);
                         first = false;
                 }
         }
@@ -402,17 +398,17 @@ int nft_unit_elements(struct netplug *np, const struct netplug_unit *u, bool add
         mnl_attr_put_strz(m, NFTA_SET_ELEM_LIST_SET, map);
         list = mnl_attr_nest_start(m, NFTA_SET_ELEM_LIST_ELEMENTS);
         for (size_t i = 0; i < u->n_ports; i++) {
-                const struct port_map *p = &u->ports[i];
+                const struct netplug_port *p = &u->ports[i];
                 uint8_t proto = p->protocol == IPPROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
                 struct nlattr *e = mnl_attr_nest_start(m, NFTA_LIST_ELEM);
 
                 put_value(m, NFTA_SET_ELEM_KEY, &proto, 1, p->host_port);
                 if (add) {
                         size_t l = strlen(u->name) + 1;
-                        uint8_t ud[2 + UNIT_NAME_MAX + 1];
+                        uint8_t ud[2 + NETPLUG_NAME_MAX + 1];
 
                         put_value(m, NFTA_SET_ELEM_DATA, &u->address.addr, alen, p->container_port);
-                        if (l <= UNIT_NAME_MAX + 1) {
+                        if (l <= NETPLUG_NAME_MAX + 1) {
                                 ud[0] = UDATA_SET_ELEM_COMMENT;
                                 ud[1] = (uint8_t) l;
                                 memcpy(ud + 2, u->name, l);
@@ -429,4 +425,85 @@ int nft_unit_elements(struct netplug *np, const struct netplug_unit *u, bool add
         if (mnl_socket_sendto(np->nfnl, buf, (size_t) ((uint8_t *) m + m->nlmsg_len - buf)) < 0)
                 return -errno;
         return batch_answers(np->nfnl, seq);
+}
+
+/* ---- keeping the table in force up to date ---------------------------------------------------- */
+
+static void set_applied(struct netplug *np, char **structure, char **elements) {
+        free(np->nft_structure);
+        free(np->nft_elements);
+        np->nft_structure = TAKE_PTR(*structure);
+        np->nft_elements = TAKE_PTR(*elements);
+}
+
+int np_table_rebuild(struct netplug *np, char **ret_error) {
+        _cleanup_free_ char *structure = NULL, *elements = NULL, *full = NULL, *err = NULL;
+        int r;
+
+        r = nft_ruleset_build(np, &structure, &elements);
+        if (r < 0)
+                return np_fail(ret_error, r, NULL, "write the rules of nftables table inet %s", np->table);
+
+        if (np->nft_structure && streq(np->nft_structure, structure)) {
+                if (np->nft_elements && streq(np->nft_elements, elements))
+                        return 0; /* a unit without published ports */
+                r = nft_apply(np->nft, elements, NULL);
+                if (r >= 0) {
+                        set_applied(np, &structure, &elements);
+                        return 0;
+                }
+                /* Someone changed our table behind our back: replace it whole. */
+                log_debug_errno(r, "netplug: updating the port maps failed, replacing the table: %m");
+        }
+
+        if (asprintf(&full, "%s%s", structure, elements) < 0)
+                return -ENOMEM;
+        r = nft_apply(np->nft, full, &err);
+        if (r < 0) {
+                /* A failed transaction changed nothing, but the cached state may be what failed. */
+                free(np->nft_structure);
+                np->nft_structure = NULL;
+                if (ret_error) {
+                        free(*ret_error);
+                        if (asprintf(ret_error, "update nftables table inet %s: %s", np->table,
+                                     err ?: strerror(-r)) < 0)
+                                *ret_error = NULL;
+                }
+                return r;
+        }
+        set_applied(np, &structure, &elements);
+        return 0;
+}
+
+int np_table_ports_update(struct netplug *np, const struct netplug_unit *u, bool add, char **ret_error) {
+        int r;
+
+        if (u->n_ports == 0)
+                return 0;
+        if (np->nft_structure) {
+                r = nft_unit_elements(np, u, add);
+                if (r >= 0) {
+                        /* The maps' text in force is not kept up to date element by element: the next
+                         * rebuild() writes them whole. */
+                        np->nft_elements = mfree(np->nft_elements);
+                        return 0;
+                }
+                log_debug_errno(r, "netplug: %s the map elements of unit %s failed, rewriting: %m",
+                                add ? "adding" : "deleting", u->name);
+                np->nft_elements = mfree(np->nft_elements);
+        }
+        return np_table_rebuild(np, ret_error);
+}
+
+int np_table_delete(struct netplug *np) {
+        _cleanup_free_ char *text = NULL, *none = strdup("");
+        int r;
+
+        if (!none || asprintf(&text, "table inet %s\ndelete table inet %s\n", np->table, np->table) < 0)
+                return -ENOMEM;
+        r = nft_apply(np->nft, text, NULL);
+        if (r < 0)
+                return r;
+        set_applied(np, &text, &none);
+        return 0;
 }

@@ -582,7 +582,7 @@ int nl_link_delete_by_name(struct nl_sock *nl, const char *name) {
 
 struct addr_match {
         int ifindex;
-        const struct cidr *want;
+        const struct netplug_cidr *want;
         bool found;
 };
 
@@ -610,7 +610,7 @@ static int addr_match_cb(const struct nlmsghdr *m, void *userdata) {
         return 0;
 }
 
-int nl_addr_has(struct nl_sock *nl, int ifindex, const struct cidr *a) {
+int nl_addr_has(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a) {
         NL_REQ_BUF(buf);
         struct nlmsghdr *m = nl_put_header(buf, RTM_GETADDR, NLM_F_DUMP);
         struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(m, sizeof(*ifa));
@@ -626,7 +626,7 @@ int nl_addr_has(struct nl_sock *nl, int ifindex, const struct cidr *a) {
 }
 
 static struct nlmsghdr *put_addr(void *buf, uint16_t type, uint16_t flags, int ifindex,
-                                 const struct cidr *a) {
+                                 const struct netplug_cidr *a) {
         struct nlmsghdr *m = nl_put_header(buf, type, NLM_F_ACK | flags);
         struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(m, sizeof(*ifa));
         size_t len = np_addr_len(a->family);
@@ -650,19 +650,19 @@ static struct nlmsghdr *put_addr(void *buf, uint16_t type, uint16_t flags, int i
         return m;
 }
 
-int nl_addr_add(struct nl_sock *nl, int ifindex, const struct cidr *a) {
+int nl_addr_add(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a) {
         NL_REQ_BUF(buf);
         return nl_call(nl, put_addr(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a), NULL, NULL);
 }
 
-int nl_addr_delete(struct nl_sock *nl, int ifindex, const struct cidr *a) {
+int nl_addr_delete(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a) {
         NL_REQ_BUF(buf);
         return nl_call(nl, put_addr(buf, RTM_DELADDR, 0, ifindex, a), NULL, NULL);
 }
 
 /* ---- routes --------------------------------------------------------------------------------- */
 
-static struct nlmsghdr *put_route_default(void *buf, int ifindex, const struct ip_addr *gw) {
+static struct nlmsghdr *put_route_default(void *buf, int ifindex, const struct netplug_addr *gw) {
         struct nlmsghdr *m = nl_put_header(buf, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
         struct rtmsg *rt = mnl_nlmsg_put_extra_header(m, sizeof(*rt));
 
@@ -677,15 +677,15 @@ static struct nlmsghdr *put_route_default(void *buf, int ifindex, const struct i
         return m;
 }
 
-int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct ip_addr *gw) {
+int nl_route_add_default(struct nl_sock *nl, int ifindex, const struct netplug_addr *gw) {
         NL_REQ_BUF(buf);
         return nl_call(nl, put_route_default(buf, ifindex, gw), NULL, NULL);
 }
 
 /* ---- a container's end ---------------------------------------------------------------------- */
 
-int nl_configure_inside(struct nl_sock *nl, int ifindex, const struct cidr *a, const struct ip_addr *gw,
-                        enum nl_inside_step *ret_failed) {
+int nl_configure_inside(struct nl_sock *nl, int ifindex, const struct netplug_cidr *a,
+                        const struct netplug_addr *gw, enum nl_inside_step *ret_failed) {
         NL_REQ_BUF(buf); /* the four take 250 bytes */
         size_t len = 0;
         unsigned failed = 0;

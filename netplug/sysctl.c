@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "netplug-internal.h"
@@ -50,22 +51,13 @@ int np_sysctl_read(const char *key, char *buf, size_t len) {
 }
 
 int np_sysctl_write(const char *key, const char *value) {
-        _cleanup_close_ int fd = -EBADF;
-        size_t l = strlen(value);
         char path[SYSCTL_PATH_MAX];
-        ssize_t k;
         int r;
 
         r = sysctl_path(key, path);
         if (r < 0)
                 return r;
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        k = write(fd, value, l);
-        if (k < 0)
-                return -errno;
-        return (size_t) k == l ? 0 : -EIO;
+        return write_string_file_at(AT_FDCWD, path, value);
 }
 
 static char *record_path(const struct netplug *np) {
@@ -92,7 +84,7 @@ static int record_write(struct netplug *np) {
         if (np->n_sysctls == 0)
                 return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 
-        r = np_mkdir_p(np->runtime_dir, 0755);
+        r = mkdir_p(np->runtime_dir, 0755);
         if (r < 0)
                 return r;
         f = open_memstream(&text, &size);
@@ -102,11 +94,34 @@ static int record_write(struct netplug *np) {
                 fprintf(f, "%s %s\n", np->sysctls[i].key, np->sysctls[i].value);
         if (fclose(f) != 0)
                 return -ENOMEM;
-        return np_write_file_atomic(path, text, size, 0644);
+        /* Not durable: the runtime dir is a tmpfs, and after a reboot the kernel's values are the
+         * right ones anyway. */
+        return write_file_atomic(path, text, 0644, false);
+}
+
+/* Remembers @value as @key's value before this instance changed it, unless it is remembered
+ * already (the first one is the one to put back). Returns 1 when added, 0 when known. */
+static int remember(struct netplug *np, const char *key, const char *value) {
+        struct np_sysctl *p;
+
+        for (size_t i = 0; i < np->n_sysctls; i++)
+                if (streq(np->sysctls[i].key, key))
+                        return 0;
+        p = realloc(np->sysctls, (np->n_sysctls + 1) * sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        np->sysctls = p;
+        p[np->n_sysctls] = (struct np_sysctl){strdup(key), strdup(value)};
+        if (!p[np->n_sysctls].key || !p[np->n_sysctls].value) {
+                free(p[np->n_sysctls].key);
+                free(p[np->n_sysctls].value);
+                return -ENOMEM;
+        }
+        np->n_sysctls++;
+        return 1;
 }
 
 int np_sysctl_set(struct netplug *np, const char *key, const char *value) {
-        struct np_sysctl *s = NULL, *p;
         char cur[64];
         int r;
 
@@ -116,24 +131,11 @@ int np_sysctl_set(struct netplug *np, const char *key, const char *value) {
         if (streq(cur, value))
                 return 0;
 
-        for (size_t i = 0; i < np->n_sysctls; i++)
-                if (streq(np->sysctls[i].key, key))
-                        s = &np->sysctls[i];
-
-        if (!s) {
+        r = remember(np, key, cur);
+        if (r < 0)
+                return r;
+        if (r > 0) {
                 /* Recorded before the change: a crash right after it still leaves the way back. */
-                p = realloc(np->sysctls, (np->n_sysctls + 1) * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                np->sysctls = p;
-                s = &p[np->n_sysctls];
-                *s = (struct np_sysctl){strdup(key), strdup(cur)};
-                if (!s->key || !s->value) {
-                        free(s->key);
-                        free(s->value);
-                        return -ENOMEM;
-                }
-                np->n_sysctls++;
                 r = record_write(np);
                 if (r < 0)
                         log_debug_errno(r, "netplug: could not record the old value of %s, ignoring: %m",
@@ -178,28 +180,6 @@ int np_sysctl_restore(struct netplug *np, const char *key, bool keep_shared) {
         return ret < 0 ? ret : r;
 }
 
-/* Takes over @key's old value from a killed predecessor's record, as if this instance had made
- * the change: the last instance of the namespace to go puts it back. */
-static int adopt(struct netplug *np, const char *key, const char *value) {
-        struct np_sysctl *p;
-
-        for (size_t i = 0; i < np->n_sysctls; i++)
-                if (streq(np->sysctls[i].key, key))
-                        return 0;
-        p = realloc(np->sysctls, (np->n_sysctls + 1) * sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        np->sysctls = p;
-        p[np->n_sysctls] = (struct np_sysctl){strdup(key), strdup(value)};
-        if (!p[np->n_sysctls].key || !p[np->n_sysctls].value) {
-                free(p[np->n_sysctls].key);
-                free(p[np->n_sysctls].value);
-                return -ENOMEM;
-        }
-        np->n_sysctls++;
-        return 1;
-}
-
 int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
         _cleanup_free_ char *path = NULL, *line = NULL;
         size_t linesz = 0;
@@ -223,7 +203,9 @@ int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
                 if (!startswith(key, "net/"))
                         continue;
                 if (keep_shared && np_sysctl_is_shared(key)) {
-                        int r = adopt(np, key, value);
+                        /* Taken over as if this instance had made the change: the last
+                         * instance of the namespace to go puts it back. */
+                        int r = remember(np, key, value);
                         adopted = adopted || r > 0;
                         log_debug_errno(r, "netplug: sysctl %s kept for another instance, %s recorded: %m",
                                         key, value);

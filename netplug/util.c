@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 
-/* Address arithmetic for the lease pool, a stable hash for link names and MACs, and the atomic
- * file write the lease and sysctl records use. */
+/* Address arithmetic for the lease pool, and the checks of the names netplug is given. */
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "macro.h"
 #include "netplug-internal.h"
@@ -26,7 +21,7 @@ static void host_bit_mask(unsigned prefixlen, size_t len, uint8_t mask[16]) {
         }
 }
 
-bool np_cidr_contains(const struct cidr *net, const struct ip_addr *a) {
+bool np_cidr_contains(const struct netplug_cidr *net, const struct netplug_addr *a) {
         size_t len = np_addr_len(net->family);
         const uint8_t *x = (const uint8_t *) &net->addr, *y = (const uint8_t *) &a->addr;
         uint8_t host[16];
@@ -40,23 +35,23 @@ bool np_cidr_contains(const struct cidr *net, const struct ip_addr *a) {
         return true;
 }
 
-bool np_addr_equal(const struct ip_addr *a, const struct ip_addr *b) {
+bool np_addr_equal(const struct netplug_addr *a, const struct netplug_addr *b) {
         return a->family == b->family && memcmp(&a->addr, &b->addr, np_addr_len(a->family)) == 0;
 }
 
-int np_addr_compare(const struct ip_addr *a, const struct ip_addr *b) {
+int np_addr_compare(const struct netplug_addr *a, const struct netplug_addr *b) {
         if (a->family != b->family)
                 return a->family < b->family ? -1 : 1;
         return memcmp(&a->addr, &b->addr, np_addr_len(a->family));
 }
 
-const char *np_addr_to_string(const struct ip_addr *a, char *buf, size_t len) {
+const char *np_addr_to_string(const struct netplug_addr *a, char *buf, size_t len) {
         if (!inet_ntop(a->family, &a->addr, buf, (socklen_t) len))
                 snprintf(buf, len, "?");
         return buf;
 }
 
-const char *np_cidr_to_string(const struct cidr *c, char *buf, size_t len) {
+const char *np_cidr_to_string(const struct netplug_cidr *c, char *buf, size_t len) {
         char a[INET6_ADDRSTRLEN];
 
         if (!inet_ntop(c->family, &c->addr, a, sizeof(a)))
@@ -65,16 +60,16 @@ const char *np_cidr_to_string(const struct cidr *c, char *buf, size_t len) {
         return buf;
 }
 
-void np_cidr_addr(const struct cidr *c, struct ip_addr *ret) {
-        *ret = (struct ip_addr){.family = c->family};
+void np_cidr_addr(const struct netplug_cidr *c, struct netplug_addr *ret) {
+        *ret = (struct netplug_addr){.family = c->family};
         memcpy(&ret->addr, &c->addr, np_addr_len(c->family));
 }
 
-void np_cidr_network(const struct cidr *c, struct ip_addr *ret) {
+void np_cidr_network(const struct netplug_cidr *c, struct netplug_addr *ret) {
         size_t len = np_addr_len(c->family);
         uint8_t host[16], *p;
 
-        *ret = (struct ip_addr){.family = c->family};
+        *ret = (struct netplug_addr){.family = c->family};
         memcpy(&ret->addr, &c->addr, len);
         host_bit_mask(c->prefixlen, len, host);
         p = (uint8_t *) &ret->addr;
@@ -82,7 +77,7 @@ void np_cidr_network(const struct cidr *c, struct ip_addr *ret) {
                 p[i] &= (uint8_t) ~host[i];
 }
 
-bool np_addr_is_broadcast(const struct cidr *net, const struct ip_addr *a) {
+bool np_addr_is_broadcast(const struct netplug_cidr *net, const struct netplug_addr *a) {
         uint8_t host[16];
         const uint8_t *p = (const uint8_t *) &a->addr;
 
@@ -95,9 +90,9 @@ bool np_addr_is_broadcast(const struct cidr *net, const struct ip_addr *a) {
         return true;
 }
 
-bool np_addr_add(const struct ip_addr *a, uint64_t n, struct ip_addr *ret) {
+bool np_addr_add(const struct netplug_addr *a, uint64_t n, struct netplug_addr *ret) {
         size_t len = np_addr_len(a->family);
-        struct ip_addr r = *a;
+        struct netplug_addr r = *a;
         uint8_t *p = (uint8_t *) &r.addr;
         unsigned carry = 0;
 
@@ -113,71 +108,19 @@ bool np_addr_add(const struct ip_addr *a, uint64_t n, struct ip_addr *ret) {
         return true;
 }
 
-/* FNV-1a: tiny, stable across versions and hosts, good enough to tell link names apart. */
-uint64_t np_hash64(const void *p, size_t n) {
-        const uint8_t *s = p;
-        uint64_t h = UINT64_C(0xcbf29ce484222325);
+/* What a name of a bridge or a unit may hold: it goes as it is into link names and aliases, the
+ * sysctl path of a bridge, lease lines ("ADDRESS UNIT") and nftables text (comment "NAME"), so
+ * nothing in it may need quoting, separate fields or climb a path. SPEC's rule for unit names. */
+bool np_name_is_valid(const char *s, size_t max) {
+        size_t l;
 
-        for (size_t i = 0; i < n; i++) {
-                h ^= s[i];
-                h *= UINT64_C(0x100000001b3);
-        }
-        return h;
+        if (!s || s[0] == '.' || s[0] == '-')
+                return false;
+        l = strnlen(s, max + 1);
+        return l > 0 && l <= max &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == l;
 }
 
-int np_mkdir_p(const char *path, int mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1;; s++) {
-                bool end = *s == '\0';
-
-                if (*s != '/' && !end)
-                        continue;
-                *s = '\0';
-                if (mkdir(p, (mode_t) mode) < 0 && errno != EEXIST)
-                        return -errno;
-                if (end)
-                        return 0;
-                *s = '/';
-        }
-}
-
-int np_write_file_atomic(const char *path, const char *data, size_t len, int mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
-
-        if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-
-        while (len > 0) {
-                ssize_t k = write(fd, data, len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        goto fail;
-                }
-                data += k;
-                len -= (size_t) k;
-        }
-        /* fsync before rename: the name never points at a file whose data is not on disk. */
-        if (fchmod(fd, (mode_t) mode) < 0 || fsync(fd) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        if (rename(tmp, path) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        return 0;
-
-fail:
-        (void) unlink(tmp);
-        return r;
+const char *np_proto_name(int protocol) {
+        return protocol == IPPROTO_UDP ? "udp" : "tcp";
 }

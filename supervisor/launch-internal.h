@@ -2,13 +2,21 @@
 #pragma once
 
 /* Shared by the two halves of the launcher: launch.c (the parent: preparation, clone, maps, go,
- * outcome, messages) and launch-child.c (everything after clone in the child). The parent
- * prepares every string, path and array the child needs before clone; the child reads its
- * copy-on-write copy and never allocates. */
+ * outcome, messages) and the child, everything after clone: launch-child.c (the flow, #1 and
+ * #8..#12), launch-mounts.c (#2..#7) and launch-user.c (#10). The parent prepares every string,
+ * path and array the child needs before clone; the child reads its copy-on-write copy and never
+ * allocates.
+ *
+ * The child's rules: after clone it is a copy of supd, possibly in the middle of its heap
+ * operations' bookkeeping: no malloc, no stdio, no locks, no NSS, no exit(). Only syscalls, the
+ * context the parent prepared before clone, pure string functions and stack buffers. Every
+ * failure is reported to the parent as one {step, index, -errno} message (launch_child_fail()),
+ * then _exit(127). */
 
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "init/protocol.h"
@@ -147,5 +155,55 @@ struct launch_ctx {
         char **init_argv;        /* "sup-init" or "sup-exec", then Exec=; entries point into config */
 };
 
+/* One struct launch_report with room for one fd beside it (SCM_RIGHTS), as the child sends the pty
+ * master (#12) and the parent reads every report. The msghdr points into the struct itself:
+ * initialise it where it lives and never copy it. No allocation: the child uses it too. */
+struct launch_report_msg {
+        struct iovec iov;
+        struct msghdr mh;
+        /* Last: struct cmsghdr ends in a flexible array, which clang accepts only at the end. */
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control;
+};
+
+static inline void launch_report_msg_init(struct launch_report_msg *msg, struct launch_report *report) {
+        *msg = (struct launch_report_msg) {
+                .iov = { .iov_base = report, .iov_len = sizeof(*report) },
+        };
+        msg->mh = (struct msghdr) {
+                .msg_iov = &msg->iov,
+                .msg_iovlen = 1,
+                .msg_control = &msg->control,
+                .msg_controllen = sizeof(msg->control),
+        };
+}
+
+/* ---- the child (the rules above hold for all of it) ------------------------------------------- */
+
 /* The child after clone: runs #1..#12 and never returns (execveat() of sup-init, or _exit()). */
 _noreturn_ void launch_child_run(struct launch_ctx *ctx);
+
+/* Reports {step, index, -errno} (-EIO for 0) to the parent, then _exit(127). */
+_noreturn_ void launch_child_fail(const struct launch_ctx *ctx, enum launch_step step, int index,
+                                  int error);
+
+/* #2..#7: propagation, the new root, /proc /sys /dev, Bind= Tmpfs= DNS=, the SPEC §7 masked and
+ * read-only paths, ReadOnly=, pivot_root. Nothing without a mount namespace. Fails through
+ * launch_child_fail(). */
+void launch_child_mounts(const struct launch_ctx *ctx);
+
+/* #10: who the payload runs as, found by launch_child_user() and applied at #11. */
+struct launch_user {
+        uid_t uid;
+        gid_t gid;
+        bool have_gid;  /* from the passwd entry */
+        char name[256]; /* the user's name, for supplementary groups; "" if unknown */
+        gid_t groups[64];
+        size_t n_groups;
+};
+
+/* #10: User=/Group= from the container's /etc/passwd and /etc/group into *u, then
+ * WorkingDirectory=. Fails through launch_child_fail(). */
+void launch_child_user(const struct launch_ctx *ctx, struct launch_user *u);

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "launch-internal.h"
 #include "log.h"
 #include "macro.h"
@@ -57,217 +58,6 @@ struct launch_clone_args {
         uint64_t cgroup;
 };
 #define LAUNCH_CLONE_ARGS_SIZE_VER0 64 /* before Linux 5.7: no cgroup */
-
-/* ---- names and messages ------------------------------------------------------------------------ */
-
-static const char *const launch_step_table[_LAUNCH_STEP_MAX] = {
-        [LAUNCH_STEP_SYNC] = "sync",
-        [LAUNCH_STEP_JOIN] = "join",
-        [LAUNCH_STEP_PROPAGATION] = "propagation",
-        [LAUNCH_STEP_ROOTFS] = "rootfs",
-        [LAUNCH_STEP_OVERLAY] = "overlay",
-        [LAUNCH_STEP_PROC] = "proc",
-        [LAUNCH_STEP_SYS] = "sys",
-        [LAUNCH_STEP_DEV] = "dev",
-        [LAUNCH_STEP_BIND] = "bind",
-        [LAUNCH_STEP_TMPFS] = "tmpfs",
-        [LAUNCH_STEP_DNS] = "dns",
-        [LAUNCH_STEP_SECURITY_MOUNTS] = "security-mounts",
-        [LAUNCH_STEP_READONLY] = "read-only",
-        [LAUNCH_STEP_PIVOT] = "pivot-root",
-        [LAUNCH_STEP_HOSTNAME] = "hostname",
-        [LAUNCH_STEP_INIT] = "init",
-        [LAUNCH_STEP_USER] = "user",
-        [LAUNCH_STEP_CHDIR] = "chdir",
-        [LAUNCH_STEP_CAPABILITIES] = "capabilities",
-        [LAUNCH_STEP_NO_NEW_PRIVS] = "no-new-privileges",
-        [LAUNCH_STEP_SECCOMP] = "seccomp",
-        [LAUNCH_STEP_PTY] = "pty",
-        [LAUNCH_STEP_EXEC] = "exec",
-};
-
-const char *launch_step_to_string(enum launch_step s) {
-        if ((unsigned) s >= _LAUNCH_STEP_MAX)
-                return NULL;
-        return launch_step_table[s];
-}
-
-static const char *const launch_sync_table[_LAUNCH_SYNC_MAX] = {
-        [LAUNCH_SYNC_PREPARE] = "prepare the launch",
-        [LAUNCH_SYNC_CLONE] = "clone",
-        [LAUNCH_SYNC_UID_MAP] = "write uid_map",
-        [LAUNCH_SYNC_GID_MAP] = "write gid_map",
-        [LAUNCH_SYNC_ATTACH] = "place the child in its cgroup",
-        [LAUNCH_SYNC_GO] = "start the child",
-        [LAUNCH_SYNC_WAIT] = "sync with the child",
-        [LAUNCH_SYNC_USERNS_ROOT] = "become root of the user namespace",
-        [LAUNCH_SYNC_CGROUPNS] = "make the cgroup namespace",
-        [LAUNCH_SYNC_JOIN_PIDNS] = "enter the unit's pid namespace",
-};
-
-static const char *const launch_pty_table[_LAUNCH_PTY_MAX] = {
-        [LAUNCH_PTY_OPEN] = "open the container's /dev/pts/ptmx",
-        [LAUNCH_PTY_UNLOCK] = "unlock the pty",
-        [LAUNCH_PTY_PEER] = "open the pty's terminal",
-        [LAUNCH_PTY_CTTY] = "make the pty the controlling terminal",
-        [LAUNCH_PTY_SEND] = "pass the pty to supd",
-};
-
-static const char *const launch_caps_table[_LAUNCH_CAPS_MAX] = {
-        [LAUNCH_CAPS_BOUNDING] = "drop capabilities from the bounding set",
-        [LAUNCH_CAPS_AMBIENT] = "clear the ambient capabilities",
-        [LAUNCH_CAPS_SETGROUPS] = "set the supplementary groups",
-        [LAUNCH_CAPS_SETGID] = "set group",
-        [LAUNCH_CAPS_SETUID] = "set user",
-        [LAUNCH_CAPS_CAPSET] = "set capabilities",
-};
-
-static const char *nth(char *const *l, int i) {
-        if (i < 0 || (size_t) i >= strv_length(l))
-                return "?";
-        return l[i];
-}
-
-char *launch_error_format(const struct launch_error *e, const struct unit_config *c) {
-        const char *err = strerror(e->error);
-        const char *rootfs = c->rootfs ?: "/";
-        char *s = NULL;
-        int r = -1;
-
-        switch (e->step) {
-        case LAUNCH_STEP_SYNC:
-                r = asprintf(&s, "%s: %s",
-                             e->index >= 0 && e->index < _LAUNCH_SYNC_MAX ? launch_sync_table[e->index]
-                                                                          : "sync with the child",
-                             err);
-                break;
-        case LAUNCH_STEP_JOIN:
-                r = asprintf(&s, "%s: %s",
-                             e->index == LAUNCH_JOIN_ROOT ? "enter the unit's root" : "enter the unit's namespaces",
-                             err);
-                break;
-        case LAUNCH_STEP_PTY:
-                r = asprintf(&s, "%s: %s",
-                             e->index >= 0 && e->index < _LAUNCH_PTY_MAX ? launch_pty_table[e->index]
-                                                                         : "allocate a pty",
-                             err);
-                break;
-        case LAUNCH_STEP_PROPAGATION:
-                r = asprintf(&s, "make / a private mount: %s", err);
-                break;
-        case LAUNCH_STEP_ROOTFS:
-        case LAUNCH_STEP_PIVOT:
-                r = asprintf(&s, "pivot_root into %s: %s", rootfs, err);
-                break;
-        case LAUNCH_STEP_OVERLAY:
-                if (e->index >= 0)
-                        r = asprintf(&s, "layer %s: %s", nth(c->layers, e->index), err);
-                else if (e->index == LAUNCH_OVERLAY_WORKSPACE)
-                        r = asprintf(&s, "set up the overlay's tmpfs for %s: %s", rootfs, err);
-                else if (e->index == LAUNCH_OVERLAY_UPPER)
-                        r = asprintf(&s, "create the persistent overlay upper of %s: %s", c->name, err);
-                else
-                        r = asprintf(&s, "mount overlay on %s: %s", rootfs, err);
-                break;
-        case LAUNCH_STEP_PROC:
-                r = asprintf(&s, "set up /proc: %s", err);
-                break;
-        case LAUNCH_STEP_SYS:
-                r = asprintf(&s, "set up /sys: %s", err);
-                break;
-        case LAUNCH_STEP_DEV:
-                r = asprintf(&s, "set up %s: %s",
-                             e->index >= 0 && e->index < _LAUNCH_DEV_MAX ? launch_dev_entries[e->index]
-                                                                         : "/dev",
-                             err);
-                break;
-        case LAUNCH_STEP_BIND:
-                if (e->index >= 0 && (size_t) e->index < c->n_binds)
-                        r = asprintf(&s, "bind mount %s on %s%s: %s", c->binds[e->index].source,
-                                     c->binds[e->index].target,
-                                     c->binds[e->index].read_only ? " read-only" : "", err);
-                else
-                        r = asprintf(&s, "bind mount: %s", err);
-                break;
-        case LAUNCH_STEP_TMPFS:
-                r = asprintf(&s, "tmpfs on %s: %s",
-                             e->index >= 0 && (size_t) e->index < c->n_tmpfs ? c->tmpfs[e->index].path : "?",
-                             err);
-                break;
-        case LAUNCH_STEP_DNS:
-                r = asprintf(&s, "write /etc/resolv.conf: %s", err);
-                break;
-        case LAUNCH_STEP_SECURITY_MOUNTS:
-                if (e->index >= LAUNCH_SECURITY_MASKED_FIRST && e->index < LAUNCH_SECURITY_READONLY_FIRST)
-                        r = asprintf(&s, "mask %s: %s", launch_security_paths[e->index], err);
-                else if (e->index >= LAUNCH_SECURITY_READONLY_FIRST && e->index < _LAUNCH_SECURITY_MAX)
-                        r = asprintf(&s, "make %s read-only: %s", launch_security_paths[e->index], err);
-                else
-                        r = asprintf(&s, "mask or protect kernel paths: %s", err);
-                break;
-        case LAUNCH_STEP_READONLY:
-                r = asprintf(&s, "remount / read-only: %s", err);
-                break;
-        case LAUNCH_STEP_HOSTNAME:
-                r = asprintf(&s, "set hostname \"%s\": %s", strempty(c->hostname), err);
-                break;
-        case LAUNCH_STEP_INIT:
-                r = asprintf(&s, "%s: %s",
-                             e->index == LAUNCH_INIT_FORK   ? "init: fork"
-                             : e->index == LAUNCH_INIT_EXEC ? "exec sup-init"
-                                                            : "init: set up",
-                             err);
-                break;
-        case LAUNCH_STEP_USER: {
-                bool group = e->index == LAUNCH_USER_GROUP;
-                const char *what = group ? "group" : "user";
-                const char *name = group ? strempty(c->group) : strempty(c->user);
-                const char *file = group ? "/etc/group" : "/etc/passwd";
-
-                if (e->error == ESRCH)
-                        r = asprintf(&s, "%s \"%s\" not found in %s", what, name, file);
-                else
-                        r = asprintf(&s, "look up %s \"%s\" in %s: %s", what, name, file, err);
-                break;
-        }
-        case LAUNCH_STEP_CHDIR:
-                r = asprintf(&s, "chdir %s: %s", c->working_directory ?: "/", err);
-                break;
-        case LAUNCH_STEP_CAPABILITIES:
-                if (e->index == LAUNCH_CAPS_SETUID)
-                        r = asprintf(&s, "set user %s: %s", c->user ?: "0", err);
-                else if (e->index == LAUNCH_CAPS_SETGID)
-                        r = asprintf(&s, "set group %s: %s", c->group ?: c->user ?: "0", err);
-                else
-                        r = asprintf(&s, "%s: %s",
-                                     e->index >= 0 && e->index < _LAUNCH_CAPS_MAX
-                                             ? launch_caps_table[e->index]
-                                             : "set capabilities",
-                                     err);
-                break;
-        case LAUNCH_STEP_NO_NEW_PRIVS:
-                r = asprintf(&s, "set no_new_privs: %s", err);
-                break;
-        case LAUNCH_STEP_SECCOMP:
-                r = asprintf(&s, "%s the seccomp filter: %s",
-                             e->index == LAUNCH_SECCOMP_COMPILE ? "compile" : "load", err);
-                break;
-        case LAUNCH_STEP_EXEC:
-                if (e->index == LAUNCH_EXEC_STDIN)
-                        r = asprintf(&s, "open /dev/null for stdin: %s", err);
-                else if (e->index > LAUNCH_EXEC_STDIN && e->index <= LAUNCH_EXEC_KEEP_FD)
-                        r = asprintf(&s, "set up fd %d: %s", e->index, err);
-                else if (e->index == LAUNCH_EXEC_CLOSE_FDS)
-                        r = asprintf(&s, "close inherited fds: %s", err);
-                else
-                        r = asprintf(&s, "exec %s: %s", nth(c->exec, 0), err);
-                break;
-        default:
-                r = asprintf(&s, "step %d: %s", (int) e->step, err);
-        }
-
-        return r < 0 ? NULL : s;
-}
 
 static int launch_fail(struct launch_error *ret_error, enum launch_step step, int index, int r) {
         *ret_error = (struct launch_error) {
@@ -501,26 +291,6 @@ static int launch_prepare(const struct launch_request *r, struct launch_ctx *ctx
         return launch_prepare_exec(r, ctx);
 }
 
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1;; s++) {
-                bool end = *s == '\0';
-
-                if (*s != '/' && !end)
-                        continue;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                if (end)
-                        break;
-                *s = '/';
-        }
-        return 0;
-}
-
 /* Overlay=persistent: the upper and work dirs live on the host, made here (the child cannot
  * allocate). In a user namespace they belong to its root, or it could not write there. */
 static int make_persistent_upper(const struct launch_request *r, const struct launch_ctx *ctx) {
@@ -626,50 +396,32 @@ static pid_t clone_child(struct launch_ctx *ctx, int cgroup_fd, int *ret_pidfd, 
         return pid < 0 ? -errno : (pid_t) pid;
 }
 
+/* One write: the kernel takes the whole map at once, or nothing. */
 static int write_id_map(pid_t pid, const char *file, const struct id_map *m) {
-        _cleanup_close_ int fd = -EBADF;
         char path[64], line[64];
-        int l;
 
         (void) snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
-        l = snprintf(line, sizeof(line), "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m->inside, m->outside,
-                     m->count);
-
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        /* One write: the kernel takes the whole map at once, or nothing. */
-        if (write(fd, line, (size_t) l) != l)
-                return errno > 0 ? -errno : -EIO;
-        return 0;
+        (void) snprintf(line, sizeof(line), "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m->inside, m->outside,
+                        m->count);
+        return write_string_file_at(AT_FDCWD, path, line);
 }
 
 static int place_in_cgroup(int cgroup_fd, pid_t pid) {
-        _cleanup_close_ int fd = -EBADF;
         char buf[16];
-        int l;
 
-        fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        l = snprintf(buf, sizeof(buf), "%d\n", (int) pid);
-        if (write(fd, buf, (size_t) l) != l)
-                return errno > 0 ? -errno : -EIO;
-        return 0;
+        (void) snprintf(buf, sizeof(buf), "%d\n", (int) pid);
+        return write_string_file_at(cgroup_fd, "cgroup.procs", buf);
 }
 
-int launch_spawn(const struct launch_request *r, struct launch_child *ret, struct launch_error *ret_error) {
+int launch_clone(const struct launch_request *r, struct launch_child *ret, struct launch_error *ret_error) {
         _cleanup_(launch_ctx_done) struct launch_ctx ctx = {
                 .sync_fd = -EBADF,
                 .parent_fd = -EBADF,
                 .tty_fd = -EBADF,
         };
-        _cleanup_(launch_pid_kill_and_reap) struct launch_pid child = {
-                .pidfd = -EBADF,
-        };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
         _cleanup_close_ int own_pidns = -EBADF, own_timens = -EBADF;
-        const char go = LAUNCH_GO_BYTE;
+        int pidfd = -EBADF;
         sigset_t all, saved;
         bool placed;
         pid_t pid;
@@ -699,9 +451,10 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         ctx.parent_fd = pair[0];
         ctx.sync_fd = pair[1];
 
-        /* With v1 controllers the attach callback places the child after clone: its cgroup
-         * namespace must be made after that, by the child. */
-        ctx.unshare_cgroupns = !r->join && r->attach && (r->config->namespaces & UNIT_NS_CGROUP);
+        /* Placed in v1 hierarchies after clone: the cgroup namespace must be made after that, by the
+         * child. */
+        ctx.unshare_cgroupns = !r->join && (r->attach || r->place_after_clone) &&
+                               (r->config->namespaces & UNIT_NS_CGROUP);
 
         /* Exec into a unit with a pid (time) namespace: those apply to children only, so supd enters
          * them for the clone and goes back to its own right after. */
@@ -728,7 +481,7 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         sigfillset(&all);
         if (sigprocmask(SIG_SETMASK, &all, &saved) < 0)
                 return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_CLONE, -errno);
-        pid = clone_child(&ctx, r->cgroup_fd, &child.pidfd, &placed);
+        pid = clone_child(&ctx, r->cgroup_fd, &pidfd, &placed);
         if (pid == 0)
                 launch_child_run(&ctx);
         k = pid < 0 ? (int) pid : 0;
@@ -738,72 +491,110 @@ int launch_spawn(const struct launch_request *r, struct launch_child *ret, struc
         if (own_timens >= 0 && setns(own_timens, CLONE_NEWTIME) < 0)
                 log_error_errno(-errno, "Failed to return to supd's time namespace: %m");
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
-        if (k < 0) {
-                child.pidfd = -EBADF;
+        if (k < 0)
                 return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_CLONE, k);
-        }
-        child.pid = pid;
-        pair[1] = safe_close(pair[1]);
 
-        /* #1: the parent's side of the sync step, then the go. */
-        if (ctx.userns && !r->join) {
-                k = write_id_map(pid, "uid_map", &r->uid_map);
-                if (k < 0)
-                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_UID_MAP, k);
-                k = write_id_map(pid, "gid_map", &r->uid_map);
-                if (k < 0)
-                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GID_MAP, k);
-        }
-
-        if (r->cgroup_fd >= 0 && !placed) {
-                k = place_in_cgroup(r->cgroup_fd, pid);
-                if (k < 0)
-                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_ATTACH, k);
-        }
-        if (r->attach) {
-                k = r->attach(r->attach_userdata, pid);
-                if (k < 0)
-                        return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_ATTACH, k);
-        }
-
-        if (send(pair[0], &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t) sizeof(go))
-                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GO, errno > 0 ? -errno : -EIO);
-
-        /* The outcome comes later, from the event loop. */
-        k = fcntl(pair[0], F_GETFL);
-        if (k < 0 || fcntl(pair[0], F_SETFL, k | O_NONBLOCK) < 0)
-                return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GO, -errno);
-
+        /* The child has its copy of everything prepared: ours goes with ctx. */
         *ret = (struct launch_child) {
                 .pid = pid,
-                .pidfd = TAKE_FD(child.pidfd),
+                .pidfd = pidfd,
                 .sync_fd = TAKE_FD(pair[0]),
+                .placed = placed,
         };
         return 0;
+}
+
+int launch_write_id_maps(const struct launch_child *c, const struct id_map *m) {
+        int k;
+
+        k = write_id_map(c->pid, "uid_map", m);
+        if (k < 0)
+                return k;
+        return write_id_map(c->pid, "gid_map", m);
+}
+
+int launch_go(struct launch_child *c) {
+        const char go = LAUNCH_GO_BYTE;
+        int k;
+
+        if (send(c->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t) sizeof(go))
+                return errno > 0 ? -errno : -EIO;
+
+        /* The outcome comes later, from the event loop. */
+        k = fcntl(c->sync_fd, F_GETFL);
+        if (k < 0 || fcntl(c->sync_fd, F_SETFL, k | O_NONBLOCK) < 0)
+                return -errno;
+        return 0;
+}
+
+void launch_child_abort(struct launch_child *c) {
+        struct launch_pid p = { .pid = c->pid, .pidfd = c->pidfd };
+
+        launch_pid_kill_and_reap(&p);
+        c->pidfd = -EBADF;
+        c->sync_fd = safe_close(c->sync_fd);
+}
+
+int launch_spawn(const struct launch_request *r, struct launch_child *ret, struct launch_error *ret_error) {
+        struct launch_child c;
+        int k;
+
+        k = launch_clone(r, &c, ret_error);
+        if (k < 0)
+                return k;
+
+        /* #1: the parent's side of the sync step, then the go. */
+        if ((r->config->namespaces & UNIT_NS_USER) && !r->join) {
+                k = write_id_map(c.pid, "uid_map", &r->uid_map);
+                if (k < 0) {
+                        launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_UID_MAP, k);
+                        goto fail;
+                }
+                k = write_id_map(c.pid, "gid_map", &r->uid_map);
+                if (k < 0) {
+                        launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GID_MAP, k);
+                        goto fail;
+                }
+        }
+        if (r->cgroup_fd >= 0 && !c.placed) {
+                k = place_in_cgroup(r->cgroup_fd, c.pid);
+                if (k < 0) {
+                        launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_ATTACH, k);
+                        goto fail;
+                }
+        }
+        if (r->attach) {
+                k = r->attach(r->attach_userdata, c.pid);
+                if (k < 0) {
+                        launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_ATTACH, k);
+                        goto fail;
+                }
+        }
+        k = launch_go(&c);
+        if (k < 0) {
+                launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_GO, k);
+                goto fail;
+        }
+        *ret = c;
+        return 0;
+fail:
+        launch_child_abort(&c);
+        return k;
 }
 
 /* One message of the launch socket: 1 read, 0 nothing yet (EAGAIN), -EPIPE at EOF, -errno. An fd
  * that came with it (only LAUNCH_REPORT_PTY carries one) goes to *ret_fd, or is closed. */
 static int read_report(int sync_fd, struct launch_report *ret, int *ret_fd) {
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct iovec iov = { .iov_base = ret, .iov_len = sizeof(*ret) };
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
+        struct launch_report_msg msg;
         struct cmsghdr *cm;
         int fd = -EBADF;
         ssize_t n;
 
-        n = recvmsg(sync_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        launch_report_msg_init(&msg, ret);
+        n = recvmsg(sync_fd, &msg.mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-        cm = CMSG_FIRSTHDR(&mh);
+        cm = CMSG_FIRSTHDR(&msg.mh);
         if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
             cm->cmsg_len == CMSG_LEN(sizeof(int)))
                 memcpy(&fd, CMSG_DATA(cm), sizeof(int));
@@ -813,7 +604,7 @@ static int read_report(int sync_fd, struct launch_report *ret, int *ret_fd) {
                 safe_close(fd);
         if (n == 0)
                 return -EPIPE;
-        if (n != (ssize_t) sizeof(*ret) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+        if (n != (ssize_t) sizeof(*ret) || (msg.mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
                 return -EBADMSG;
         return 1;
 }

@@ -76,6 +76,8 @@ struct launch_request {
          * v1 hierarchies (cg_unit_attach()). May be NULL. Returns 0 or -errno (fails the start). */
         int (*attach)(void *userdata, pid_t pid);
         void *attach_userdata;
+        /* launch_clone() callers that place the child in v1 hierarchies themselves, after clone. */
+        bool place_after_clone;
 
         int stdin_fd;  /* or -EBADF: /dev/null inside the container */
         int stdout_fd; /* write ends of the log pipes; required */
@@ -97,6 +99,7 @@ struct launch_child {
         pid_t pid;   /* as seen from supd */
         int pidfd;   /* CLOEXEC */
         int sync_fd; /* CLOEXEC, watch for readability, then call launch_finish() */
+        bool placed; /* CLONE_INTO_CGROUP put it in the v2 group of the request's cgroup_fd */
 };
 
 /**
@@ -107,6 +110,25 @@ struct launch_child {
  * (F_SEAL_WRITE, SHRINK, GROW, SEAL). Returns the fd (O_CLOEXEC) or -errno.
  */
 int launch_init_memfd(void);
+
+/**
+ * launch_clone() - prepare and clone the unit's child, which then waits for its go (#1)
+ *
+ * The first half of launch_spawn(), for a caller that runs the parent's steps between clone and go
+ * itself (the start transaction): launch_write_id_maps(), its cgroup placement (v1 hierarchies; the
+ * v2 group too when !ret->placed), whatever needs the child's pid, then launch_go(). On a failure
+ * in between, launch_child_abort(). Returns 0 with *ret filled, or -errno with *ret_error.
+ */
+int launch_clone(const struct launch_request *r, struct launch_child *ret, struct launch_error *ret_error);
+
+/* #1, parent: the user namespace's uid_map and gid_map (one range for both). Returns 0 or -errno. */
+int launch_write_id_maps(const struct launch_child *c, const struct id_map *m);
+
+/* #1, parent: the go; the sync fd becomes non-blocking for launch_finish(). Returns 0 or -errno. */
+int launch_go(struct launch_child *c);
+
+/* Kills and reaps a child that never got its go, closes its fds. */
+void launch_child_abort(struct launch_child *c);
 
 /**
  * launch_spawn() - clone the unit's child and run the parent's side of the protocol

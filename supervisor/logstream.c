@@ -44,6 +44,7 @@
 #include "log.h"
 #include "logstream.h"
 #include "macro.h"
+#include "time-util.h"
 #include "units.h"
 
 /* How much one wakeup of one pipe reads at most, so that a chatty unit cannot starve the loop. */
@@ -169,18 +170,18 @@ static void log_stream_write_file(struct log_stream *s, const char *line, size_t
 /* ---- lines ------------------------------------------------------------------------------- */
 
 static size_t format_timestamp(char *buf) {
-        struct timespec ts;
+        uint64_t usec = now(CLOCK_REALTIME);
+        time_t sec = (time_t) (usec / USEC_PER_SEC);
         struct tm tm;
 
-        if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || !gmtime_r(&ts.tv_sec, &tm) ||
+        if (!gmtime_r(&sec, &tm) ||
             strftime(buf, LOG_TIMESTAMP_LEN + 1, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
                 /* Cannot happen for any clock of this century; keep the column width anyway. */
                 memcpy(buf, "0000-00-00T00:00:00.000000Z", LOG_TIMESTAMP_LEN + 1);
                 return LOG_TIMESTAMP_LEN;
         }
 
-        (void) snprintf(buf + 19, LOG_TIMESTAMP_LEN + 1 - 19, ".%06uZ",
-                        (unsigned) (ts.tv_nsec / 1000L) % 1000000U);
+        (void) snprintf(buf + 19, LOG_TIMESTAMP_LEN + 1 - 19, ".%06uZ", (unsigned) (usec % USEC_PER_SEC));
         return LOG_TIMESTAMP_LEN;
 }
 

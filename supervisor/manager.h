@@ -12,52 +12,9 @@
 
 #include "cgroupd.h"
 #include "netplug.h"
+#include "unit-state.h"
 #include "units.h"
 
-enum unit_active_state {
-        UNIT_INACTIVE,
-        UNIT_STARTING,
-        UNIT_RUNNING,
-        UNIT_STOPPING,
-        UNIT_RESTARTING,
-        UNIT_FAILED,
-        _UNIT_ACTIVE_STATE_MAX,
-};
-
-enum unit_result {
-        UNIT_RESULT_SUCCESS,
-        UNIT_RESULT_EXIT_CODE,
-        UNIT_RESULT_SIGNAL,
-        UNIT_RESULT_OOM_KILL,
-        UNIT_RESULT_TIMEOUT,
-        UNIT_RESULT_START_LIMIT,
-        UNIT_RESULT_DEPENDENCY,
-        UNIT_RESULT_SETUP,
-        _UNIT_RESULT_MAX,
-};
-
-/* Events of the [state][event] table (supervisor/README.md draws it). The manager picks the event
- * (e.g. which kind of exit) from the restart policy; the table alone decides the next state. */
-enum unit_event {
-        UNIT_EV_START,          /* dependencies are up: set-up and launch begin */
-        UNIT_EV_STARTED,        /* exec'd (simple) or READY=1 (notify) */
-        UNIT_EV_STOP,           /* a stop begins (or a pending restart is cancelled) */
-        UNIT_EV_EXIT_CLEAN,     /* the run ended (main process and cgroup gone): done, no restart */
-        UNIT_EV_EXIT_FAILED,    /* the run ended in failure, no restart */
-        UNIT_EV_EXIT_RESTART,   /* the run ended and a restart is scheduled */
-        UNIT_EV_SETUP_FAILED,   /* a set-up step failed */
-        UNIT_EV_TIMEOUT,        /* the start timed out: the unit is being stopped */
-        UNIT_EV_RESTART,        /* the restart delay is over */
-        UNIT_EV_LIMIT,          /* the start limit is hit */
-        UNIT_EV_DEPENDENCY,     /* a Requires= dependency failed before this unit ran */
-        UNIT_EV_RESET,          /* reset-failed */
-        _UNIT_EVENT_MAX,
-};
-
-const char *unit_active_state_to_string(enum unit_active_state s);
-int unit_active_state_from_string(const char *s);
-const char *unit_result_to_string(enum unit_result r);
-const char *unit_event_to_string(enum unit_event e);
 
 struct manager;
 struct log_stream;
@@ -88,8 +45,7 @@ struct unit {
         char *status_text; /* STATUS= (notify), else NULL */
         int notify_fd;     /* Type=notify: the unit's datagram socket */
         ev_io notify_watch;
-        const char *attach_step; /* what the parent was doing between clone and go, for errors */
-        char *attach_error;      /* ... and its own message, when it has one (netplug's) */
+        char *attach_error;      /* netplug's own message when the network step failed */
         struct netplug_unit *net; /* veth, address, DNAT rules of the current run */
         char *resolv_conf;        /* RUNTIME/units/NAME.resolv.conf for DNS= */
         char *setup_error; /* the last "setup" message, for status */

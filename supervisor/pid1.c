@@ -26,17 +26,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
+#include "mountinfo.h"
 #include "pid1.h"
-
-#define USEC_PER_SEC  UINT64_C(1000000)
-#define USEC_PER_MSEC UINT64_C(1000)
+#include "time-util.h"
 
 /* SIGTERM grace period of SPEC §8, and how long SIGKILLed processes get to be gone (one stuck in
  * uninterruptible sleep must not keep the machine up forever). */
 #define FINAL_TERM_TIMEOUT_USEC (5 * USEC_PER_SEC)
 #define FINAL_KILL_TIMEOUT_USEC (2 * USEC_PER_SEC)
 #define FINAL_POLL_USEC         (20 * USEC_PER_MSEC)
+
+/* A host name and some comments; anything longer is not a hostname file. */
+#define HOSTNAME_FILE_MAX 4096
 
 /* The longest record /dev/kmsg takes (1024 minus the kernel's prefix room), newline included. */
 #define KMSG_RECORD_MAX 992
@@ -95,14 +98,6 @@ static void step_result(struct setup_state *s, const char *step, int r) {
                 s->first_error = r;
         if (s->on_failure)
                 s->on_failure(step, r, s->userdata);
-}
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                return 0;
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
 static void sleep_usec(uint64_t usec) {
@@ -199,28 +194,16 @@ static bool is_blank(char c) {
 
 /* The first line of /etc/hostname that is neither empty nor a "#" comment, trimmed. */
 static void setup_hostname(struct setup_state *s) {
-        _cleanup_close_ int fd = -EBADF;
-        char buf[4096];
-        ssize_t n;
-        size_t len = 0;
+        _cleanup_free_ char *buf = NULL;
+        int r;
 
-        fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                if (errno != ENOENT)
-                        step_result(s, "read /etc/hostname", -errno);
+        r = read_full_file("/etc/hostname", HOSTNAME_FILE_MAX, READ_FULL_REGULAR | READ_FULL_TEXT, &buf,
+                           NULL);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        step_result(s, "read /etc/hostname", r);
                 return;
         }
-        do {
-                n = read(fd, buf + len, sizeof(buf) - 1 - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        step_result(s, "read /etc/hostname", -errno);
-                        return;
-                }
-                len += (size_t) n;
-        } while (n > 0 && len < sizeof(buf) - 1);
-        buf[len] = '\0';
 
         for (char *line = buf, *next; line && *line; line = next) {
                 size_t l;
@@ -430,7 +413,7 @@ _printf_(2, 3) static void final_log(int level, const char *fmt, ...) {
 /* Reaps until no child is left (true) or the time is up (false). As PID 1 every process of the system
  * ends up as a child, so "no child" means "no process" (kernel threads aside). */
 static bool reap_all(uint64_t timeout_usec) {
-        uint64_t deadline = now_usec() + timeout_usec;
+        uint64_t deadline = now(CLOCK_MONOTONIC) + timeout_usec;
 
         for (;;) {
                 pid_t pid;
@@ -441,66 +424,32 @@ static bool reap_all(uint64_t timeout_usec) {
                 if (pid < 0)
                         return errno == ECHILD;
 
-                if (now_usec() >= deadline)
+                if (now(CLOCK_MONOTONIC) >= deadline)
                         return false;
                 sleep_usec(FINAL_POLL_USEC);
         }
 }
 
-/* Undoes the octal escapes of mountinfo (\040 for a space, \011, \012, \134) in place. */
-static void mountinfo_unescape(char *s) {
-        char *d = s;
-
-        for (; *s; s++, d++) {
-                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-                    s[3] >= '0' && s[3] <= '7') {
-                        *d = (char) ((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-                        s += 3;
-                } else
-                        *d = *s;
-        }
-        *d = '\0';
-}
-
-static void fclosep(FILE **f) {
-        if (*f)
-                (void) fclose(*f);
-}
-
-/* The mount points of mountinfo, in its order; NULL when it cannot be read. */
-static char **read_mount_points(void) {
-        _cleanup_(fclosep) FILE *f = NULL;
+/* The mount points of mountinfo, in its order. What was read before a failure is returned too:
+ * better unmount those than none. */
+static int read_mount_points(char ***ret) {
+        _cleanup_(mountinfo_iter_done) struct mountinfo_iter it = MOUNTINFO_ITER_INIT;
         _cleanup_strv_free_ char **paths = NULL;
-        _cleanup_free_ char *line = NULL;
-        size_t n_paths = 0, allocated = 0, line_size = 0;
+        struct mountinfo_entry e;
+        int r;
 
-        f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return NULL;
-
-        while (getline(&line, &line_size, f) >= 0) {
-                char *path;
-
-                /* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": the 5th field. */
-                if (sscanf(line, "%*s %*s %*s %*s %ms", &path) != 1)
-                        continue;
-                mountinfo_unescape(path);
-
-                if (n_paths + 2 > allocated) {
-                        size_t k = allocated ? allocated * 2 : 32;
-                        char **a = reallocarray(paths, k, sizeof(char *));
-
-                        if (!a) {
-                                free(path);
-                                break; /* unmount what we have */
-                        }
-                        paths = a;
-                        allocated = k;
-                }
-                paths[n_paths++] = path;
-                paths[n_paths] = NULL;
+        r = mountinfo_open(&it, NULL);
+        if (r < 0)
+                return r;
+        while ((r = mountinfo_next(&it, &e)) > 0) {
+                r = strv_extend(&paths, e.mount_point);
+                if (r < 0)
+                        break;
         }
-        return TAKE_PTR(paths);
+        if (!paths)
+                return r < 0 ? r : -ENOENT;
+        *ret = TAKE_PTR(paths);
+        return 0;
 }
 
 /* Unmounts every file system but / in the reverse order of mountinfo (children after their parents
@@ -509,10 +458,12 @@ static void umount_all(void) {
         _cleanup_strv_free_ char **paths = NULL;
         size_t n;
         unsigned n_failed = 0;
+        int r;
 
         /* Read whole and closed first: an open mountinfo would keep /proc busy. */
-        paths = read_mount_points();
-        if (!paths) {
+        r = read_mount_points(&paths);
+        if (r < 0) {
+                errno = -r;
                 final_log(LOG_WARNING, "Failed to read /proc/self/mountinfo: %m");
                 return;
         }

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs-util.h"
+#include "fileio.h"
+#include "hash.h"
 #include "log.h"
 #include "macro.h"
 #include "records.h"
@@ -194,15 +195,6 @@ struct claims *claims_free(struct claims *c) {
         return NULL;
 }
 
-/* FNV-1a-64, the hash the rest of sup uses for names. */
-static uint64_t key_hash(const char *s) {
-        uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * UINT64_C(0x100000001b3);
-        return h;
-}
-
 /* "KIND-KEY" for a short key of [A-Za-z0-9_.-] ("net-4026531840-sup_sup"), else "KIND-%HASH": a
  * readable key never has "%", so the two forms never meet. */
 static char *claim_file_name(const char *kind, const char *key) {
@@ -214,7 +206,7 @@ static char *claim_file_name(const char *kind, const char *key) {
                 readable = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                            (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-';
         if (readable ? asprintf(&name, "%s-%s", kind, key) < 0
-                     : asprintf(&name, "%s-%%%016" PRIx64, kind, key_hash(key)) < 0)
+                     : asprintf(&name, "%s-%%%016" PRIx64, kind, fnv1a_64_str(key)) < 0)
                 return NULL;
         return name;
 }

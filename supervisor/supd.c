@@ -21,7 +21,7 @@
 
 #include "bus.h"
 #include "config.h"
-#include "fs-util.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -38,7 +38,7 @@ static bool is_pid1;
 
 int log_max_level = LOG_LEVEL_INFO;
 
-static void supd_log(int level, int error, const char *fmt, va_list ap) {
+_printf_(3, 0) static void supd_log(int level, int error, const char *fmt, va_list ap) {
         char buf[2048];
         int saved = errno;
 
@@ -342,9 +342,8 @@ int main(int argc, char **argv) {
         manager_set_unit_changed(s.manager, bus_on_unit_changed, s.bus);
         manager_set_shutdown_request(s.manager, shutdown_request, &s);
 
-        r = manager_startup(s.manager);
-        if (r < 0)
-                log_error_errno(r, "Failed to load units, running with none: %m");
+        /* On failure the manager said why ("Failed to load units from …"); supd runs with none. */
+        (void) manager_startup(s.manager);
 
         log_info("ready");
         ev_run(s.loop, 0);

@@ -123,7 +123,12 @@ static void exec_reap(struct unit_exec *x) {
                 if (errno != ECHILD)
                         return;
                 /* Reaped by someone else: the status is lost, the command is not. */
-                si = (siginfo_t) { .si_code = CLD_KILLED, .si_status = SIGKILL, .si_pid = x->pid };
+                /* Field by field: si_pid and si_status are members of different arms of one union,
+                 * which a designated initializer cannot name both of. */
+                si = (siginfo_t) {};
+                si.si_code = CLD_KILLED;
+                si.si_pid = x->pid;
+                si.si_status = SIGKILL;
         }
         if (si.si_pid == 0)
                 return;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "macro.h"
-#include "manager.h"
 #include "unit-state.h"
 
 static const char *const active_state_names[_UNIT_ACTIVE_STATE_MAX] = {

@@ -5,20 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs-util.h"
+#include "fileio.h"
+#include "hash.h"
 #include "macro.h"
 #include "userns.h"
 
 #define RANGE_SIZE UINT32_C(65536)
 #define RANGE_BASE UINT32_C(0x100000)
 #define N_SLOTS 16384 /* RANGE_BASE + N_SLOTS * RANGE_SIZE < 2^32 */
-
-static uint32_t name_hash(const char *s) {
-        uint32_t h = 2166136261u; /* FNV-1a */
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 16777619u;
-        return h;
-}
+/* One line per unit ever given a range: far below this. */
+#define STATE_FILE_MAX (1024 * 1024)
 
 int userns_auto_range(const char *state_dir, const char *name, struct id_map *ret) {
         _cleanup_free_ char *path = NULL, *text = NULL, *orig = NULL, *out = NULL;
@@ -28,7 +24,7 @@ int userns_auto_range(const char *state_dir, const char *name, struct id_map *re
 
         if (!taken || asprintf(&path, "%s/userns", state_dir) < 0)
                 return -ENOMEM;
-        r = read_text_file(path, &text);
+        r = read_full_file(path, STATE_FILE_MAX, 0, &text, NULL);
         if (r < 0 && r != -ENOENT)
                 return r;
         orig = strdup(text ? text : "");
@@ -52,7 +48,8 @@ int userns_auto_range(const char *state_dir, const char *name, struct id_map *re
                         taken[slot / 8] |= 1u << (slot % 8);
         }
 
-        slot = name_hash(name) % N_SLOTS;
+        /* Only where the search for a free slot starts: the file above is what keeps a unit's range. */
+        slot = (uint32_t) (fnv1a_64_str(name) % N_SLOTS);
         for (unsigned i = 0; i < N_SLOTS && (taken[slot / 8] & (1u << (slot % 8))); i++)
                 slot = (slot + 1) % N_SLOTS;
         if (taken[slot / 8] & (1u << (slot % 8)))

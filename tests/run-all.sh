@@ -1,7 +1,7 @@
 #!/bin/bash
 # The README's test command: installs what the tests need (Debian 12, as root), builds, and runs
-# every suite: unit (under ASan/UBSan), integration (root, real kernel), vm (qemu), and a bounded
-# fuzz run. Ends with one "N passed, N failed, N skipped" line over all suites.
+# every suite: unit (under ASan/UBSan, and built with clang), integration (root, real kernel), vm
+# (qemu), and a bounded fuzz run. Ends with one "N passed, N failed, N skipped" line over all suites.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,7 +10,7 @@ cd "$top"
 fuzz_seconds=${SUP_FUZZ_SECONDS:-60}
 
 deps=(meson ninja-build pkg-config gcc libc6-dev clang libclang-rt-14-dev
-      libinih-dev libsystemd-dev libev-dev libmnl-dev libnftables-dev libseccomp-dev libcap-dev
+      libsystemd-dev libev-dev libmnl-dev libnftables-dev libseccomp-dev libcap-dev
       libjson-c-dev scdoc shellcheck busybox-static iproute2 nftables systemd util-linux
       crun runc qemu-system-x86 linux-image-amd64 cpio python3 libglib2.0-bin)
 
@@ -32,6 +32,18 @@ ninja -C build-asan >/dev/null
 status=0
 meson test -C build-asan --suite unit --print-errorlogs || status=1
 
+# clang builds the whole project with the same -Werror flags as gcc. A failed build runs no test
+# and counts as one failure below (no testlog.json).
+echo "==> clang build and the unit suite"
+[ -d build-clang ] || CC=clang meson setup build-clang >/dev/null
+rm -f build-clang/meson-logs/testlog.json
+if ninja -C build-clang >build-clang/ninja.log 2>&1; then
+        meson test -C build-clang --suite unit --print-errorlogs || status=1
+else
+        grep -E '^(FAILED|.*error:)' build-clang/ninja.log || true
+        status=1
+fi
+
 echo "==> build and the integration and vm suites"
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
@@ -44,16 +56,23 @@ fuzz=0
 tests/fuzz/run.sh build-fuzz "$fuzz_seconds" || fuzz=1
 [ "$fuzz" -eq 0 ] || status=1
 
-# One closing line over every suite, from meson's own logs.
-python3 - build-asan/meson-logs/testlog.json build/meson-logs/testlog.json "$fuzz" <<'PY'
+# One closing line over every suite, from meson's own logs. A log that is missing (its build
+# failed before any test ran) counts as one failure.
+python3 - "$fuzz" build-asan/meson-logs/testlog.json build-clang/meson-logs/testlog.json \
+        build/meson-logs/testlog.json <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for path in sys.argv[1:3]:
-    for line in open(path):
+for path in sys.argv[2:]:
+    try:
+        lines = open(path).readlines()
+    except OSError:
+        counts["failed"] += 1
+        continue
+    for line in lines:
         r = json.loads(line)["result"]
         key = "passed" if r in ("OK", "EXPECTEDFAIL") else "skipped" if r == "SKIP" else "failed"
         counts[key] += 1
-counts["passed" if sys.argv[3] == "0" else "failed"] += 1  # the fuzz run
+counts["passed" if sys.argv[1] == "0" else "failed"] += 1  # the fuzz run
 print(f'{counts["passed"]} passed, {counts["failed"]} failed, {counts["skipped"]} skipped')
 PY
 exit "$status"

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "macro.h"
-#include "units-internal.h"
-#include "units.h"
+#include "string-util.h"
 
 /* ---- addresses --------------------------------------------------------------------------------- */
 
@@ -124,10 +124,6 @@ static int set_add_bridge(struct unit_set *s, struct bridge_config *b) {
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int cmp_unit(const void *a, const void *b) {
         return strcmp((*(struct unit_config *const *) a)->name, (*(struct unit_config *const *) b)->name);
 }
@@ -136,52 +132,43 @@ static int cmp_bridge(const void *a, const void *b) {
         return strcmp((*(struct bridge_config *const *) a)->name, (*(struct bridge_config *const *) b)->name);
 }
 
-static char *path_join(const char *a, const char *b) {
-        char *p;
-        size_t la = strlen(a);
-        if (asprintf(&p, "%s%s%s", a, la > 0 && a[la - 1] == '/' ? "" : "/", b) < 0)
-                return NULL;
-        return p;
-}
-
-/* The *.conf files of DIR, sorted, as full paths; an empty vector when DIR does not exist. */
-static int list_dropins(const char *dir, char ***ret) {
+/* The names in @dir (not hidden) that end in one of @suffixes, sorted; as full paths when @join. */
+static int dir_list(const char *dir, const char *const *suffixes, bool join, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
-        size_t n = 0;
-        DIR *d;
         struct dirent *de;
+        DIR *d;
+        int r = 0;
 
-        l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
         d = opendir(dir);
-        if (!d) {
-                if (errno == ENOENT || errno == ENOTDIR) {
-                        *ret = TAKE_PTR(l);
-                        return 0;
-                }
+        if (!d)
                 return -errno;
-        }
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.' || !endswith(de->d_name, ".conf"))
+        while (r >= 0 && (de = readdir(d))) {
+                bool match = false;
+
+                for (const char *const *x = suffixes; *x; x++)
+                        match = match || endswith(de->d_name, *x);
+                if (de->d_name[0] == '.' || !match)
                         continue;
-                char **a = reallocarray(l, n + 2, sizeof(char *));
-                if (!a) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-                l = a;
-                l[n] = path_join(dir, de->d_name);
-                if (!l[n]) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-                l[++n] = NULL;
+                r = join ? strv_consume(&l, path_join(dir, de->d_name)) : strv_extend(&l, de->d_name);
         }
         closedir(d);
-        qsort(l, n, sizeof(char *), cmp_str);
+        if (r < 0)
+                return r;
+        strv_sort(l);
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+/* The *.conf files of DIR, sorted, as full paths; none when DIR does not exist. */
+static int list_dropins(const char *dir, char ***ret) {
+        static const char *const conf[] = { ".conf", NULL };
+        int r = dir_list(dir, conf, true, ret);
+
+        if (r == -ENOENT || r == -ENOTDIR) {
+                *ret = NULL;
+                return 0;
+        }
+        return r;
 }
 
 static int load_unit_file(struct unit_set *s, const char *path, const char *name) {
@@ -190,7 +177,8 @@ static int load_unit_file(struct unit_set *s, const char *path, const char *name
         struct unit_config *u = NULL;
         int r;
 
-        if (asprintf(&ddir, "%s.d", path) < 0)
+        ddir = strprintf("%s.d", path);
+        if (!ddir)
                 return -ENOMEM;
         r = list_dropins(ddir, &dropins);
         if (r < 0) {
@@ -250,37 +238,13 @@ static int load_one_file(struct unit_set *s, const char *path, const char *base)
 }
 
 static int load_dir_into(struct unit_set *s, const char *dir) {
+        static const char *const suffixes[] = { ".unit", ".bridge", NULL };
         _cleanup_strv_free_ char **names = NULL;
-        size_t n = 0;
-        struct dirent *de;
-        DIR *d;
         int r;
 
-        d = opendir(dir);
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                if (!endswith(de->d_name, ".unit") && !endswith(de->d_name, ".bridge"))
-                        continue;
-                char **a = reallocarray(names, n + 2, sizeof(char *));
-                if (!a) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-                names = a;
-                names[n] = strdup(de->d_name);
-                if (!names[n]) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-                names[++n] = NULL;
-        }
-        closedir(d);
-        if (n > 0)
-                qsort(names, n, sizeof(char *), cmp_str);
-
+        r = dir_list(dir, suffixes, false, &names);
+        if (r < 0)
+                return r;
         STRV_FOREACH(i, names) {
                 _cleanup_free_ char *p = path_join(dir, *i);
                 struct stat st;
@@ -311,7 +275,7 @@ static int unit_error(struct unit_set *s, struct unit_config *u, enum unit_key k
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        r = diag_add(&s->diags, &s->n_diags, o->file ? o->file : u->path, o->line, unit_key_to_string(k), "%s", m);
+        r = diag_add(&s->diags, &s->n_diags, o->file ? o->file : u->path, o->line, unit_keys[k].name, "%s", m);
         if (r < 0)
                 return r;
         if (u->load_state == UNIT_LOADED) {
@@ -507,7 +471,7 @@ static int load_fragment(struct unit_set *s, const char *path) {
         struct unit_config *u = NULL;
         int r;
 
-        r = read_file_text(path, &text);
+        r = unit_file_read(path, &text);
         if (r < 0)
                 return diag_add(&s->diags, &s->n_diags, path, 0, NULL, "cannot read: %s", strerror(-r)) < 0 ? -ENOMEM
                                                                                                              : 0;

@@ -108,6 +108,11 @@ struct tmpfs_mount {
         uint64_t size; /* bytes; 0 = kernel default */
 };
 
+struct env_file {
+        char *path;    /* host path, absolute */
+        bool optional; /* written with a leading '-': a missing file is skipped */
+};
+
 struct port_map {
         uint16_t host_port;
         uint16_t container_port;
@@ -134,7 +139,7 @@ int parse_signal(const char *s, int *ret);              /* "SIGTERM", "TERM", "1
 const char *signal_to_string(int sig);                  /* "SIGTERM"; NULL when unknown */
 int parse_capability(const char *s, int *ret);          /* "CAP_NET_ADMIN" (case-insensitive, CAP_ optional) */
 const char *capability_to_string(int cap);              /* "CAP_NET_ADMIN" */
-int capability_last(void);                              /* highest known capability number */
+int capability_last(void);                              /* highest capability libcap has a name for */
 int parse_cpu_list(const char *s, char **ret_normalized); /* "0-1,3" -> "0-1,3"; validates, sorts, merges */
 int parse_bind(const char *s, struct bind_mount *ret);  /* HOST:CONTAINER[:ro|:rw] */
 int parse_tmpfs(const char *s, struct tmpfs_mount *ret); /* PATH[:size=N] */
@@ -149,13 +154,10 @@ bool path_is_absolute_normalized(const char *p); /* absolute, no "..", no "//" *
  * backslash. On success *ret is a NULL-terminated vector (possibly empty). */
 int split_quoted(const char *s, char ***ret);
 
-/* Appends the words of *add to *l (taking ownership of the strings); frees add. */
-int strv_extend_take(char ***l, char **add);
-
 /* ---- configuration ------------------------------------------------------------------------ */
 
-/* Index of every key, in file order within each section. Used for per-key line numbers, the
- * did-you-mean hint and the canonical dump. */
+/* Every key, in file order within each section: the index of its row in the key table
+ * (units/key-table.c) and of unit_config.origin[]. */
 enum unit_key {
         /* [Unit] */
         UK_DESCRIPTION,
@@ -176,6 +178,7 @@ enum unit_key {
         UK_GROUP,
         UK_WORKINGDIRECTORY,
         UK_ENVIRONMENT,
+        UK_ENVIRONMENTFILE,
         UK_BIND,
         UK_TMPFS,
         UK_INIT,
@@ -260,6 +263,8 @@ struct unit_config {
         char *group;
         char *working_directory;
         char **environment; /* VAR=value, PATH default first; later entries win */
+        struct env_file *environment_files; /* read at each start, in order, after environment */
+        size_t n_environment_files;
         struct bind_mount *binds;
         size_t n_binds;
         struct tmpfs_mount *tmpfs;
@@ -389,6 +394,24 @@ void unit_diags_free(struct unit_diag *diags, size_t n);
 int unit_config_dump(const struct unit_config *u, FILE *f);
 int bridge_config_dump(const struct bridge_config *b, FILE *f);
 
+/**
+ * unit_environment_file_read() - read a file named by EnvironmentFile=.
+ * @path: the host file
+ * @ret: its assignments as "VAR=value" strings in file order (when applied, a later one of the
+ *       same name wins); an empty vector for a file without any
+ * @ret_error: on -EINVAL, "PATH:LINE: what is wrong", owned by the caller; may be NULL
+ *
+ * Syntax: one VAR=value per line; blank lines and lines starting with '#' or ';' are skipped;
+ * "export " before the name is allowed; the value is taken as is (surrounding blanks dropped), or
+ * from double quotes (a backslash escapes \ " $ `) or single quotes. Only a regular file is
+ * read (a FIFO does not block), of at most 1 MiB and without NUL bytes. The '-' of an optional
+ * file is the caller's business: -ENOENT then means "skip it".
+ *
+ * Returns: 0; -EINVAL for a syntax error; -ENOMEM; or -ENOENT, -EISDIR, -EBADFD (not a regular
+ * file), -EFBIG, -EBADMSG (a NUL byte) or another -errno of reading.
+ */
+int unit_environment_file_read(const char *path, char ***ret, char **ret_error);
+
 /* ---- reload diff -------------------------------------------------------------------------- */
 
 enum unit_change {
@@ -404,12 +427,17 @@ struct unit_diff_entry {
         const char *name; /* points into the old or new set */
         bool is_bridge;
         enum unit_change change;
+        /* UNIT_CHANGED only: every key that differs can be applied to the running unit (they are
+         * all [Resources] keys), both sides are loaded and the bridge did not change. */
+        bool live;
 };
 
 /**
  * unit_set_diff() - compare two loaded sets by effective configuration.
  *
- * A unit counts as changed when its own dump differs, its load state differs, or the bridge it
- * uses changed. Entries are sorted by name, bridges first. Returns the count or -ENOMEM.
+ * A unit counts as changed when one of its keys differs (by canonical form, as the dump prints
+ * it), its load state differs, or the bridge it uses changed; ->live tells whether the change can
+ * be applied without a restart. Entries are sorted by name, bridges first. Returns the count or
+ * -ENOMEM.
  */
 int unit_set_diff(const struct unit_set *old, const struct unit_set *new, struct unit_diff_entry **ret);

@@ -40,10 +40,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "path-defaults.h"
 #include "protocol.h"
-
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
-
 
 static void report(int fd, int32_t step, int32_t index, int32_t error) {
         struct launch_report m = {
@@ -83,7 +81,7 @@ static int exec_path(char **argv) {
                         path = *e + 5;
 
         ln = strlen(name);
-        for (const char *p = path ?: DEFAULT_PATH;;) {
+        for (const char *p = path ?: SUP_DEFAULT_PATH;;) {
                 size_t ld = strcspn(p, ":");
                 const char *dir = ld > 0 ? p : ".";
 

@@ -52,13 +52,6 @@ const char *glyph_bullet(void) {
         return locale_is_utf8() ? "\xe2\x97\x8f" : "*";
 }
 
-uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
-}
-
 char *format_timestamp(char *buf, size_t size, uint64_t usec) {
         time_t t = (time_t) (usec / 1000000U);
         struct tm tm;

@@ -19,8 +19,6 @@ const char *ansi_normal(void);
 /* "●" with a UTF-8 locale, else "*". */
 const char *glyph_bullet(void);
 
-uint64_t now_realtime_usec(void);
-
 /* "Sat 2024-11-23 07:15:00 UTC" (local time); "n/a" for 0. Returns buf. */
 char *format_timestamp(char *buf, size_t size, uint64_t usec);
 

@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "output.h"
 #include "supctl.h"
+#include "time-util.h"
 
 static json_object *json_string_or_null(const char *s) {
         return s && *s ? json_object_new_string(s) : NULL;
@@ -105,12 +106,12 @@ static void print_text(const struct unit_info *i) {
         if (!str_empty(i->result))
                 printf(" (%s)", i->result);
         if (i->state_change_timestamp > 0) {
-                uint64_t now = now_realtime_usec();
+                uint64_t t = now(CLOCK_REALTIME);
                 uint64_t since = streq(i->active_state, "running") && i->active_enter_timestamp > 0
                                          ? i->active_enter_timestamp
                                          : i->state_change_timestamp;
                 printf(" since %s; %s ago", format_timestamp(ts, sizeof(ts), since),
-                       format_timespan(span, sizeof(span), now > since ? now - since : 0));
+                       format_timespan(span, sizeof(span), t > since ? t - since : 0));
         }
         printf("\n");
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 
-/* libFuzzer harness for the unit and bridge parsers: any bytes must give diagnostics, never a
- * crash, a leak or undefined behaviour. The first byte picks the file kind. */
+/* libFuzzer harness for the unit and bridge parsers and the reader of environment files: any bytes
+ * must give diagnostics, never a crash, a leak or undefined behaviour. The first byte picks the
+ * file kind: bit 1 an environment file, else bit 0 a bridge, else a unit. */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
+#include "macro.h"
+#include "units-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(text, data + 1, size - 1);
         text[size - 1] = '\0';
 
-        if (data[0] & 1) {
+        if (data[0] & 2) {
+                char **env = NULL, *error = NULL;
+                if (environment_file_parse("fuzz.env", text, &env, &error) >= 0)
+                        strv_free(env);
+                free(error);
+        } else if (data[0] & 1) {
                 struct bridge_config *b = NULL;
                 if (bridge_config_parse_string("fuzz.bridge", "fuzz", text, &diags, &n, &b) >= 0)
                         bridge_config_free(b);

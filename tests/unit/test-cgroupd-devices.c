@@ -44,7 +44,7 @@ struct test_clone_args {
                 set_tid_size, cgroup;
 };
 
-static void debug_sink(int level, int error, const char *fmt, va_list ap) {
+_printf_(3, 0) static void debug_sink(int level, int error, const char *fmt, va_list ap) {
         fputs("debug: ", stderr);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);

@@ -47,7 +47,7 @@ struct test_clone_args {
 #define MIB        (UINT64_C(1) << 20)
 
 /* cgroupd's log hook (common/log.h): debug lines on stderr with CG_DEBUG=1. */
-static void debug_sink(int level, int error, const char *fmt, va_list ap) {
+_printf_(3, 0) static void debug_sink(int level, int error, const char *fmt, va_list ap) {
         fputs("debug: ", stderr);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);

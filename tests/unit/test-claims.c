@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fs-util.h"
+#include "fileio.h"
 #include "macro.h"
 #include "records.h"
 #include "tap.h"

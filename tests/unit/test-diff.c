@@ -57,6 +57,8 @@ int main(void) {
                 { "e.unit", "[Container]\nExec=/bin/e\n[Network]\nBridge=br0\n" },
                 { "f.unit", "[Container]\nExec=/bin/f\n" },
                 { "g.unit", "[Container]\nExec=/bin/g\n" },
+                { "i.unit", "[Container]\nExec=/bin/i\n" },
+                { "j.unit", "[Container]\nExec=/bin/j\nEnvironmentFile=/etc/j\n" },
         };
         const struct file new[] = {
                 { "br0.bridge", "# only a comment changed\n[Bridge]\nAddress=10.1.0.1/24\nNAT=yes\n" },
@@ -69,12 +71,14 @@ int main(void) {
                 { "f.unit", "[Container]\nExec=/bin/f\nBogus=1\n" },
                 { "g.unit", "[Container]\nExec=/bin/g\n[Service]\nRestartSec=100ms\n" },
                 { "h.unit", "[Container]\nExec=/bin/h\n" },
+                { "i.unit", "[Container]\nExec=/bin/i2\n[Resources]\nCPUWeight=5\n" },
+                { "j.unit", "[Container]\nExec=/bin/j\nEnvironmentFile=-/etc/j\n" },
         };
         struct unit_set *o = make_set(old, ELEMENTSOF(old)), *n = make_set(new, ELEMENTSOF(new));
         struct unit_diff_entry *e = NULL;
         int k = unit_set_diff(o, n, &e);
 
-        is_int(k, 12, "one entry per name in either set");
+        is_int(k, 14, "one entry per name in either set");
         is_int(change_of(e, k, "br0", true), UNIT_UNCHANGED, "bridge with only a comment and a default: unchanged");
         is_int(change_of(e, k, "br1", true), UNIT_CHANGED, "bridge NAT= changed");
         is_int(change_of(e, k, "gone", true), UNIT_REMOVED, "bridge removed");
@@ -87,7 +91,24 @@ int main(void) {
         is_int(change_of(e, k, "f", false), UNIT_CHANGED, "a unit that became invalid is changed");
         is_int(change_of(e, k, "g", false), UNIT_UNCHANGED, "RestartSec=100ms equals the default");
         is_int(change_of(e, k, "h", false), UNIT_ADDED, "unit added");
+        is_int(change_of(e, k, "j", false), UNIT_CHANGED, "EnvironmentFile= made optional: changed");
         ok(e && e[0].is_bridge && !e[k - 1].is_bridge, "bridges come first");
+
+        /* Which changes a running unit can take: only [Resources] keys (KEY_LIVE). */
+        for (int i = 0; i < k; i++) {
+                if (streq(e[i].name, "b"))
+                        ok(e[i].live, "a changed MemoryMax= alone is applied live");
+                else if (streq(e[i].name, "d"))
+                        ok(!e[i].live, "a changed bridge is not live");
+                else if (streq(e[i].name, "f"))
+                        ok(!e[i].live, "a unit that became invalid is not live");
+                else if (streq(e[i].name, "i"))
+                        ok(!e[i].live, "Exec= and CPUWeight= changed: a restart");
+                else if (streq(e[i].name, "j"))
+                        ok(!e[i].live, "a changed EnvironmentFile= restarts the unit");
+                else if (e[i].live)
+                        ok(false, "%s: live only for a changed unit", e[i].name);
+        }
         is_str(unit_change_to_string(UNIT_CHANGED), "changed", "unit_change_to_string");
 
         free(e);

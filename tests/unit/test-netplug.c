@@ -30,7 +30,6 @@
 #include "macro.h"
 #include "netplug.h"
 #include "tap.h"
-#include "units.h"
 
 #define INSTANCE      "test_np"
 #define TABLE         "sup_" INSTANCE
@@ -339,25 +338,41 @@ static char *query(int netns_fd, int type, const char *addr, uint16_t port) {
 
 /* ---- configurations ------------------------------------------------------------------------- */
 
-static struct bridge_config make_bridge(const char *name, const char *cidr, bool nat) {
-        struct bridge_config b = {.name = (char *) name, .nat = nat, .load_state = UNIT_LOADED};
-        if (parse_cidr(cidr, &b.address) < 0)
+/* "10.0.0.1/24", or "10.0.0.1" (prefix 0); aborts on anything else. */
+static struct netplug_cidr cidr(const char *s) {
+        struct netplug_cidr c = {.family = strchr(s, ':') ? AF_INET6 : AF_INET};
+        char a[INET6_ADDRSTRLEN];
+        const char *slash = strchr(s, '/');
+
+        snprintf(a, sizeof(a), "%.*s", slash ? (int) (slash - s) : (int) strlen(s), s);
+        if (inet_pton(c.family, a, &c.addr) != 1)
                 abort();
-        return b;
+        if (slash)
+                c.prefixlen = (unsigned) atoi(slash + 1);
+        return c;
+}
+
+static struct netplug_addr addr(const char *s) {
+        struct netplug_cidr c = cidr(s);
+        struct netplug_addr a = {.family = c.family};
+
+        memcpy(&a.addr, &c.addr, sizeof(a.addr));
+        return a;
+}
+
+static struct netplug_bridge_spec make_bridge(const char *name, const char *address, bool nat) {
+        return (struct netplug_bridge_spec){.name = name, .address = cidr(address), .nat = nat};
 }
 
 /* @address: NULL for auto, "A.B.C.D" (prefix of the bridge) or a CIDR. */
-static struct unit_config make_unit(const char *name, const char *bridge, const char *address) {
-        struct unit_config c = {.name = (char *) name, .bridge = (char *) bridge, .load_state = UNIT_LOADED};
-        struct ip_addr a;
+static struct netplug_unit_spec make_unit(const char *name, const struct netplug_bridge_spec *bridge,
+                                          const char *address) {
+        struct netplug_unit_spec c = {.name = name, .bridge = bridge};
 
         if (!address)
                 c.address_auto = true;
-        else if (parse_ip_addr(address, &a) >= 0) {
-                c.address.family = a.family;
-                memcpy(&c.address.addr, &a.addr, sizeof(a.addr));
-        } else if (parse_cidr(address, &c.address) < 0)
-                abort();
+        else
+                c.address = cidr(address);
         return c;
 }
 
@@ -394,8 +409,8 @@ static void test_link_names(void) {
 }
 
 static void test_crash_recovery(int ip_forward_before) {
-        struct bridge_config b = make_bridge("supbr9", "10.77.0.1/24", true);
-        struct unit_config c = make_unit("c1", "supbr9", NULL);
+        struct netplug_bridge_spec b = make_bridge("supbr9", "10.77.0.1/24", true);
+        struct netplug_unit_spec c = make_unit("c1", &b, NULL);
         struct netplug *np = NULL;
         struct ns box = {};
         _cleanup_free_ char *t = NULL;
@@ -415,8 +430,8 @@ static void test_crash_recovery(int ip_forward_before) {
                     netplug_bridge_up(np, &b, NULL) < 0)
                         _exit(EXIT_FAILURE);
                 c.n_ports = 1;
-                c.ports = &(struct port_map){7070, 70, IPPROTO_TCP};
-                if (netplug_unit_up(np, "c1", &c, &b, box.fd, &u, NULL) < 0)
+                c.ports = &(struct netplug_port){7070, 70, IPPROTO_TCP};
+                if (netplug_unit_up(np, &c, box.fd, &u, NULL) < 0)
                         _exit(EXIT_FAILURE);
                 _exit(EXIT_SUCCESS);
         }
@@ -444,7 +459,7 @@ static void test_crash_recovery(int ip_forward_before) {
 
                 sh("ip link del supbr9");
                 c.n_ports = 0;
-                r = netplug_unit_up(np, "c1", &c, &b, box.fd, &u, &e2);
+                r = netplug_unit_up(np, &c, box.fd, &u, &e2);
                 ok(r == 0 && link_exists("supbr9") && link_exists("ve-c1"),
                    "a bridge deleted behind netplug's back is made again: %s", strempty(e2));
                 u = netplug_unit_free(u);
@@ -463,7 +478,7 @@ static void test_crash_recovery(int ip_forward_before) {
 }
 
 int main(void) {
-        struct bridge_config br = make_bridge(BRIDGE, "10.89.0.1/24", true);
+        struct netplug_bridge_spec br = make_bridge(BRIDGE, "10.89.0.1/24", true);
         struct netplug *np = NULL;
         struct netplug_unit *web = NULL, *db = NULL, *u = NULL;
         struct ns c_web = {}, c_db = {}, c_x = {}, upstream = {};
@@ -558,8 +573,8 @@ int main(void) {
         free(out);
 
         {
-                struct bridge_config adopt = make_bridge("supbr1", "10.88.0.1/24", false);
-                struct bridge_config notbr = make_bridge("supdummy", "10.87.0.1/24", false);
+                struct netplug_bridge_spec adopt = make_bridge("supbr1", "10.88.0.1/24", false);
+                struct netplug_bridge_spec notbr = make_bridge("supdummy", "10.87.0.1/24", false);
                 _cleanup_free_ char *e2 = NULL;
 
                 sh("ip link add supbr1 type bridge && ip link add supdummy type veth peer name supdummy1");
@@ -580,13 +595,13 @@ int main(void) {
 
         /* ---- units ---- */
         {
-                struct unit_config c = make_unit("web", BRIDGE, NULL);
-                struct port_map ports[] = {{8080, 80, IPPROTO_TCP}, {5353, 53, IPPROTO_UDP}};
+                struct netplug_unit_spec c = make_unit("web", &br, NULL);
+                struct netplug_port ports[] = {{8080, 80, IPPROTO_TCP}, {5353, 53, IPPROTO_UDP}};
                 c.ports = ports;
                 c.n_ports = ELEMENTSOF(ports);
                 free(err);
                 err = NULL;
-                r = netplug_unit_up(np, "web", &c, &br, c_web.fd, &web, &err);
+                r = netplug_unit_up(np, &c, c_web.fd, &web, &err);
                 is_int(r, 0, "unit_up web");
                 if (r < 0)
                         diag("%s", strempty(err));
@@ -615,10 +630,10 @@ int main(void) {
         free(out);
 
         {
-                struct unit_config c = make_unit("db", BRIDGE, NULL);
+                struct netplug_unit_spec c = make_unit("db", &br, NULL);
                 c.gateway_set = true;
-                parse_ip_addr("10.89.0.1", &c.gateway);
-                r = netplug_unit_up(np, "db", &c, &br, c_db.fd, &db, NULL);
+                c.gateway = addr("10.89.0.1");
+                r = netplug_unit_up(np, &c, c_db.fd, &db, NULL);
                 ok(r == 0 && db && streq(netplug_unit_address(db), "10.89.0.3/24"),
                    "db gets the next address");
         }
@@ -632,24 +647,34 @@ int main(void) {
 
         /* static conflicts and errors */
         {
-                struct unit_config c = make_unit("x", BRIDGE, "10.89.0.3");
+                /* Names go as they are into sysctl paths, lease lines and nftables text. */
+                struct netplug_bridge_spec bad = make_bridge("supbr/x", "10.85.0.1/24", false);
+                struct netplug_unit_spec c = make_unit("we\"b", &br, NULL);
+                struct netplug_unit *x = NULL;
+
+                ok(netplug_bridge_up(np, &bad, NULL) == -EINVAL, "a bridge name with a slash is refused");
+                r = netplug_unit_up(np, &c, c_x.fd, &x, NULL);
+                ok(r == -EINVAL && !x, "a unit name with a quote is refused");
+        }
+        {
+                struct netplug_unit_spec c = make_unit("x", &br, "10.89.0.3");
                 struct netplug_unit *x = NULL;
                 _cleanup_free_ char *e2 = NULL;
 
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                r = netplug_unit_up(np, &c, c_x.fd, &x, &e2);
                 ok(r == -EADDRINUSE && contains(e2, "10.89.0.3") && contains(e2, "unit db"),
                    "a static address in use is refused, naming the unit: %s", strempty(e2));
                 ok(!link_exists("ve-x"), "nothing left of the refused unit");
                 x = netplug_unit_free(x);
         }
         {
-                struct unit_config c = make_unit("x", BRIDGE, "10.89.0.9/24");
+                struct netplug_unit_spec c = make_unit("x", &br, "10.89.0.9/24");
                 struct netplug_unit *x = NULL;
                 _cleanup_free_ char *e2 = NULL;
 
                 c.gateway_set = true;
-                parse_ip_addr("10.99.0.1", &c.gateway); /* not on any link: the route cannot be added */
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                c.gateway = addr("10.99.0.1"); /* not on any link: the route cannot be added */
+                r = netplug_unit_up(np, &c, c_x.fd, &x, &e2);
                 ok(r < 0 && contains(e2, "default route via 10.99.0.1"),
                    "a bad gateway fails at its step: %s", strempty(e2));
                 ok(!link_exists("ve-x"), "the half-made veth is undone");
@@ -659,12 +684,12 @@ int main(void) {
                 x = netplug_unit_free(x);
         }
         {
-                struct unit_config c = make_unit("x", BRIDGE, NULL);
+                struct netplug_unit_spec c = make_unit("x", &br, NULL);
                 struct netplug_unit *x = NULL;
                 _cleanup_free_ char *e2 = NULL;
 
                 sh("nsenter --net=%s ip link add eth0 type veth peer name eth0p", c_x.path);
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                r = netplug_unit_up(np, &c, c_x.fd, &x, &e2);
                 ok(r == -EEXIST && contains(e2, "create veth ve-x"), "eth0 already inside: %s",
                    strempty(e2));
                 ok(!link_exists("ve-x"), "nothing left of it");
@@ -709,28 +734,28 @@ int main(void) {
         free(out);
 
         {
-                struct unit_config c = make_unit("x", BRIDGE, NULL);
-                struct port_map p = {8080, 80, IPPROTO_TCP};
+                struct netplug_unit_spec c = make_unit("x", &br, NULL);
+                struct netplug_port p = {8080, 80, IPPROTO_TCP};
                 struct netplug_unit *x = NULL;
                 _cleanup_free_ char *e2 = NULL;
 
                 c.ports = &p;
                 c.n_ports = 1;
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                r = netplug_unit_up(np, &c, c_x.fd, &x, &e2);
                 ok(r == -EADDRINUSE && contains(e2, "8080/tcp") && contains(e2, "unit web"),
                    "a port published by another unit: %s", strempty(e2));
                 x = netplug_unit_free(x);
         }
         {
-                struct unit_config c = make_unit("x", BRIDGE, NULL);
-                struct port_map p = {8081, 80, IPPROTO_TCP};
+                struct netplug_unit_spec c = make_unit("x", &br, NULL);
+                struct netplug_port p = {8081, 80, IPPROTO_TCP};
                 struct netplug_unit *x = NULL;
                 _cleanup_free_ char *e2 = NULL;
                 pid_t held = server_start(-1, SOCK_STREAM, "127.0.0.1", 8081);
 
                 c.ports = &p;
                 c.n_ports = 1;
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                r = netplug_unit_up(np, &c, c_x.fd, &x, &e2);
                 ok(r == -EADDRINUSE && contains(e2, "host port 8081/tcp is in use"),
                    "a port taken on the host: %s", strempty(e2));
                 ok(!link_exists("ve-x"), "nothing left of it");
@@ -738,15 +763,15 @@ int main(void) {
                 server_stop(held);
         }
         {
-                struct unit_config c = make_unit("x", BRIDGE, NULL);
-                struct port_map p = {5354, 53, IPPROTO_UDP};
+                struct netplug_unit_spec c = make_unit("x", &br, NULL);
+                struct netplug_port p = {5354, 53, IPPROTO_UDP};
                 struct netplug_unit *x = NULL;
                 _cleanup_free_ char *e2 = NULL;
                 pid_t held = server_start(-1, SOCK_DGRAM, "0.0.0.0", 5354);
 
                 c.ports = &p;
                 c.n_ports = 1;
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                r = netplug_unit_up(np, &c, c_x.fd, &x, &e2);
                 ok(r == -EADDRINUSE && contains(e2, "host port 5354/udp is in use"), "a udp port taken: %s",
                    strempty(e2));
                 x = netplug_unit_free(x);
@@ -755,8 +780,8 @@ int main(void) {
 
         /* ---- the port maps edited behind netplug's back ---- */
         {
-                struct unit_config c = make_unit("x", BRIDGE, NULL);
-                struct port_map p = {8082, 82, IPPROTO_TCP};
+                struct netplug_unit_spec c = make_unit("x", &br, NULL);
+                struct netplug_port p = {8082, 82, IPPROTO_TCP};
                 struct netplug_unit *x = NULL;
                 _cleanup_free_ char *e2 = NULL;
 
@@ -765,7 +790,7 @@ int main(void) {
                 sh("nft add element inet " TABLE " publish4 '{ tcp . 8082 : 192.0.2.1 . 1 }'");
                 c.ports = &p;
                 c.n_ports = 1;
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, &e2);
+                r = netplug_unit_up(np, &c, c_x.fd, &x, &e2);
                 out = table_text();
                 ok(r == 0 && contains(out, "tcp . 8082 comment \"x\" : 10.89.0.9 . 82") &&
                            !contains(out, "192.0.2.1") && contains(out, "tcp . 8080 comment \"web\""),
@@ -784,7 +809,7 @@ int main(void) {
 
                 /* The table deleted: the next unit brings it back whole. */
                 sh("nft delete table inet " TABLE);
-                r = netplug_unit_up(np, "x", &c, &br, c_x.fd, &x, NULL);
+                r = netplug_unit_up(np, &c, c_x.fd, &x, NULL);
                 out = table_text();
                 ok(r == 0 && contains(out, "tcp . 8082 comment \"x\"") &&
                            contains(out, "tcp . 8080 comment \"web\"") && contains(out, "masquerade"),
@@ -830,35 +855,35 @@ int main(void) {
         free(out);
         r = netplug_bridge_up(np, &br, NULL);
         {
-                struct bridge_config adopt = make_bridge("supbr2", "10.86.0.1/24", false);
+                struct netplug_bridge_spec adopt = make_bridge("supbr2", "10.86.0.1/24", false);
                 sh("ip link add supbr2 type bridge");
                 ok(netplug_bridge_up(np, &adopt, NULL) == 0, "another bridge adopted");
         }
         {
-                struct unit_config c = make_unit("db", BRIDGE, NULL);
-                r = netplug_unit_up(np, "db", &c, &br, c_db.fd, &db, NULL);
+                struct netplug_unit_spec c = make_unit("db", &br, NULL);
+                r = netplug_unit_up(np, &c, c_db.fd, &db, NULL);
                 ok(r == 0 && streq(netplug_unit_address(db), "10.89.0.3/24"),
                    "db started first still gets its leased 10.89.0.3");
-                c = make_unit("newer", BRIDGE, NULL);
-                r = netplug_unit_up(np, "newer", &c, &br, c_x.fd, &u, NULL);
+                c = make_unit("newer", &br, NULL);
+                r = netplug_unit_up(np, &c, c_x.fd, &u, NULL);
                 ok(r == 0 && streq(netplug_unit_address(u), "10.89.0.4/24"),
                    "a new unit does not take web's lease (.2): gets .4");
                 u = netplug_unit_free(u);
-                c = make_unit("web", BRIDGE, NULL);
-                r = netplug_unit_up(np, "web", &c, &br, c_web.fd, &web, NULL);
+                c = make_unit("web", &br, NULL);
+                r = netplug_unit_up(np, &c, c_web.fd, &web, NULL);
                 ok(r == 0 && streq(netplug_unit_address(web), "10.89.0.2/24"), "web gets its lease back");
                 web = netplug_unit_free(web);
-                c = make_unit("stat", BRIDGE, "10.89.0.2/24");
-                r = netplug_unit_up(np, "stat", &c, &br, c_web.fd, &u, NULL);
+                c = make_unit("stat", &br, "10.89.0.2/24");
+                r = netplug_unit_up(np, &c, c_web.fd, &u, NULL);
                 ok(r == 0, "a static address takes over the lease of a unit that is down");
                 u = netplug_unit_free(u);
-                c = make_unit("web", BRIDGE, NULL);
-                r = netplug_unit_up(np, "web", &c, &br, c_web.fd, &web, NULL);
+                c = make_unit("web", &br, NULL);
+                r = netplug_unit_up(np, &c, c_web.fd, &web, NULL);
                 ok(r == 0 && streq(netplug_unit_address(web), "10.89.0.5/24"),
                    "... and web moves to the lowest free");
                 web = netplug_unit_free(web);
                 {
-                        struct cidr l;
+                        struct netplug_cidr l;
                         char a[64];
 
                         r = netplug_lease_lookup(np, BRIDGE, "web", &l);
@@ -872,8 +897,8 @@ int main(void) {
 
         /* ---- cycles: leaks and timing ---- */
         {
-                struct unit_config c = make_unit("cyc", BRIDGE, NULL);
-                struct port_map p[] = {{9080, 80, IPPROTO_TCP}, {9053, 53, IPPROTO_UDP}};
+                struct netplug_unit_spec c = make_unit("cyc", &br, NULL);
+                struct netplug_port p[] = {{9080, 80, IPPROTO_TCP}, {9053, 53, IPPROTO_UDP}};
                 _cleanup_free_ char *links_before = NULL, *table_before = NULL, *links_after = NULL,
                                     *table_after = NULL;
                 double up[200], total[200];
@@ -886,7 +911,7 @@ int main(void) {
                 fds0 = count_fds();
                 for (int i = 0; i < 200; i++) {
                         double t0 = now_ms(), t1;
-                        r = netplug_unit_up(np, "cyc", &c, &br, c_x.fd, &u, NULL);
+                        r = netplug_unit_up(np, &c, c_x.fd, &u, NULL);
                         t1 = now_ms();
                         if (r < 0)
                                 fails++;
@@ -909,7 +934,7 @@ int main(void) {
                 c.n_ports = 0;
                 for (int i = 0; i < 100; i++) {
                         double t0 = now_ms();
-                        r = netplug_unit_up(np, "cyc", &c, &br, c_x.fd, &u, NULL);
+                        r = netplug_unit_up(np, &c, c_x.fd, &u, NULL);
                         up[i] = now_ms() - t0;
                         u = netplug_unit_free(u);
                         total[i] = now_ms() - t0;
@@ -931,7 +956,7 @@ int main(void) {
                                 _exit(EXIT_SUCCESS);
                         }
                         t0 = now_ms();
-                        r = netplug_unit_up(np, "cyc", &c, &br, c_x.fd, &u, NULL);
+                        r = netplug_unit_up(np, &c, c_x.fd, &u, NULL);
                         up[i] = now_ms() - t0;
                         if (r < 0)
                                 fails++;
@@ -950,9 +975,9 @@ int main(void) {
 
         /* ---- IPv6 ---- */
         {
-                struct bridge_config b6 = make_bridge("supbr6", "fd00:89::1/64", true);
-                struct unit_config c = make_unit("six", "supbr6", NULL);
-                struct port_map p = {8086, 80, IPPROTO_TCP};
+                struct netplug_bridge_spec b6 = make_bridge("supbr6", "fd00:89::1/64", true);
+                struct netplug_unit_spec c = make_unit("six", &b6, NULL);
+                struct netplug_port p = {8086, 80, IPPROTO_TCP};
                 struct netplug_unit *six = NULL;
                 _cleanup_free_ char *e2 = NULL;
 
@@ -960,7 +985,7 @@ int main(void) {
                 c.n_ports = 1;
                 r = netplug_bridge_up(np, &b6, &e2);
                 ok(r == 0, "an IPv6 bridge: %s", strempty(e2));
-                r = netplug_unit_up(np, "six", &c, &b6, c_x.fd, &six, &e2);
+                r = netplug_unit_up(np, &c, c_x.fd, &six, &e2);
                 ok(r == 0 && six && streq(netplug_unit_address(six), "fd00:89::2/64"),
                    "IPv6: lowest free address");
                 is_int(read_sysctl("net/ipv6/conf/all/forwarding"), 1,

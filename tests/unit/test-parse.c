@@ -6,12 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
+#include "string-util.h"
 #include "tap.h"
 #include "units.h"
 
@@ -238,6 +240,15 @@ static void test_semantics(void) {
         ok(u && streq(u->exec[0], "sleep") && streq(u->exec[1], "1"), "BOM and CRLF line ends");
         unit_config_free(u);
 
+        u = parse_ok("a", "\xef\xbb\xbf# a comment after a BOM\n[Container]\nExec=sleep 1\n");
+        ok(u != NULL, "a comment right after a BOM");
+        unit_config_free(u);
+
+        u = parse_ok("a", "[Resources]\n  MemoryMax=1G\n[Unit]\n\tDescription=x\n[Container]\nExec=sleep 1\n");
+        ok(u && u->memory_max == 1ULL << 30 && streq(u->description, "x"),
+           "an indented key right after a header is a key, not a continuation");
+        unit_config_free(u);
+
         u = parse_ok("my_unit", "[Container]\nExec=sleep 1\n");
         ok(u && streq(u->hostname, "localhost"), "a name that is no hostname falls back to localhost");
         unit_config_free(u);
@@ -247,6 +258,67 @@ static void test_semantics(void) {
         ok(u && streq(u->hostname, "a") && u->memory_max == SIZE_INFINITY && u->restart_usec == 100000,
            "an empty single-valued key gets its default back");
         ok(u && u->origin[UK_MEMORYMAX].line == 0, "a reset key counts as not set");
+        unit_config_free(u);
+}
+
+static void test_environment_file(void) {
+        _cleanup_free_ char *dump = NULL;
+        struct unit_config *u;
+        size_t len = 0;
+        FILE *f;
+
+        u = parse_ok("a", "[Container]\nExec=sleep 1\nEnvironmentFile=/etc/gone\nEnvironmentFile=\n"
+                          "EnvironmentFile=/etc/a -/etc/b\nEnvironmentFile=\"-/etc/c d\"\n");
+        if (!ok(u && u->n_environment_files == 3, "EnvironmentFile= after a reset: three files"))
+                goto out;
+        ok(streq(u->environment_files[0].path, "/etc/a") && !u->environment_files[0].optional,
+           "EnvironmentFile=/etc/a is required");
+        ok(streq(u->environment_files[1].path, "/etc/b") && u->environment_files[1].optional,
+           "EnvironmentFile=-/etc/b is optional, without its -");
+        ok(streq(u->environment_files[2].path, "/etc/c d") && u->environment_files[2].optional,
+           "a quoted optional path");
+        ok(u->origin[UK_ENVIRONMENTFILE].line == 6, "origin of EnvironmentFile=");
+
+        f = open_memstream(&dump, &len);
+        ok(f && unit_config_dump(u, f) == 0 && fclose(f) == 0 &&
+                   strstr(dump, "\nEnvironment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+                                "EnvironmentFile=/etc/a -/etc/b \"-/etc/c d\"\nBind="),
+           "EnvironmentFile= in the dump, after Environment=");
+out:
+        unit_config_free(u);
+}
+
+/* SPEC §2: no limit on a line's length. */
+static void test_long_lines(void) {
+        _cleanup_free_ char *text = NULL, *desc = NULL;
+        const size_t len = 10000;
+        struct unit_config *u;
+        char *p;
+
+        /* "Exec=/bin/echo " and one long word: a line of exactly 10,000 characters. */
+        text = malloc(STRLEN("[Container]\n") + len + 2);
+        if (!ok(text != NULL, "malloc"))
+                return;
+        p = stpcpy(stpcpy(text, "[Container]\n"), "Exec=/bin/echo ");
+        memset(p, 'a', len - STRLEN("Exec=/bin/echo "));
+        strcpy(p + len - STRLEN("Exec=/bin/echo "), "\n");
+        u = parse_ok("a", text);
+        ok(u && strv_length(u->exec) == 2 && strlen(u->exec[1]) == len - STRLEN("Exec=/bin/echo "),
+           "a 10,000-character Exec= line loads whole");
+        unit_config_free(u);
+
+        desc = malloc(len + 1);
+        if (!ok(desc != NULL, "malloc"))
+                return;
+        memset(desc, 'd', len);
+        desc[len] = '\0';
+        free(text);
+        text = NULL;
+        ok(asprintf(&text, "[Unit]\nDescription=%s\n  %s\n[Container]\nExec=/bin/true\n", desc, desc) > 0,
+           "asprintf");
+        u = parse_ok("a", text);
+        ok(u && strlen(u->description) == 2 * len + 1 && u->origin[UK_DESCRIPTION].line == 3,
+           "a long Description= goes on over a long indented line");
         unit_config_free(u);
 }
 
@@ -279,6 +351,67 @@ static void rm_rf(const char *path) {
                 rmdir(path);
         } else
                 unlink(path);
+}
+
+/* unit_environment_file_read(): the files of EnvironmentFile=. */
+static void test_environment_file_read(void) {
+        static const struct {
+                const char *text;
+                const char *want; /* the assignments joined by '|'; NULL: an error */
+                const char *error; /* after "PATH:" */
+        } t[] = {
+                { "A=1\n# c\n; c\n\n  B = two words  \nexport C=\"x \\\"q\\\" \\$HOME \\n\"\nD='a \"b\" \\c'\r\nE=\n"
+                  "exportF=1\nexport\tG=\"\" \nH==x\n",
+                  "A=1|B=two words|C=x \"q\" $HOME \\n|D=a \"b\" \\c|E=|exportF=1|G=|H==x", NULL },
+                { "", "", NULL },
+                { "A=1", "A=1", NULL },
+                { "A=1\nA=2\n", "A=1|A=2", NULL },
+                { "A=1\nnoequals\n", NULL, "2: expected VAR=value" },
+                { "1A=x\n", NULL, "1: invalid variable name \"1A\"" },
+                { "A-B=1\n", NULL, "1: invalid variable name \"A-B\"" },
+                { "export =1\n", NULL, "1: invalid variable name \"\"" },
+                { "# fine\nA=\"open\n", NULL, "2: unterminated double quote" },
+                { "A='open\n", NULL, "1: unterminated single quote" },
+                { "A=\"x\" y\n", NULL, "1: text after the closing quote" },
+        };
+        char dir[] = "/tmp/sup-test-envfile-XXXXXX", path[64];
+        char **l = NULL, *error = NULL;
+
+        if (!ok(mkdtemp(dir) != NULL, "mkdtemp"))
+                return;
+        snprintf(path, sizeof(path), "%s/env", dir);
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                _cleanup_free_ char *joined = NULL, *want_error = NULL;
+                FILE *f = fopen(path, "we");
+                int r;
+
+                if (f) {
+                        fputs(t[i].text, f);
+                        fclose(f);
+                }
+                r = unit_environment_file_read(path, &l, &error);
+                if (t[i].want) {
+                        size_t len = 0;
+                        FILE *m = open_memstream(&joined, &len);
+                        STRV_FOREACH(e, l)
+                                fprintf(m, "%s%s", e == l ? "" : "|", *e);
+                        fclose(m);
+                        ok(r == 0 && l && streq(joined, t[i].want), "environment file %zu: [%s]", i, joined);
+                } else {
+                        want_error = strprintf("%s:%s", path, t[i].error);
+                        ok(r == -EINVAL && streq_ptr(error, want_error), "environment file %zu: %s", i,
+                           strempty(error));
+                }
+                l = strv_free(l);
+                error = mfree(error);
+        }
+
+        ok(unit_environment_file_read(path, &l, NULL) == -EINVAL && !l, "no message asked for: still -EINVAL");
+        unlink(path);
+        ok(unit_environment_file_read(path, &l, &error) == -ENOENT && !l && !error,
+           "a missing file is -ENOENT, for the caller to skip when optional");
+        ok(unit_environment_file_read(dir, &l, &error) == -EISDIR && !l && !error, "a directory is -EISDIR");
+        rmdir(dir);
 }
 
 static void test_dropins(void) {
@@ -338,6 +471,9 @@ int main(void) {
         test_defaults();
         test_every_key();
         test_semantics();
+        test_environment_file();
+        test_environment_file_read();
+        test_long_lines();
         test_dropins();
         test_examples();
         return tap_done();

@@ -1051,29 +1051,29 @@ static void test_split_quoted(void) {
         }
 }
 
-static void test_strv_extend_take(void) {
+static void test_strv_consume_strv(void) {
         _cleanup_strv_free_ char **l = NULL;
         char **add;
 
-        ok(split_quoted("a b", &add) == 2 && strv_extend_take(&l, add) == 0,
-           "strv_extend_take(NULL, [a b])");
+        ok(split_quoted("a b", &add) == 2 && strv_consume_strv(&l, add) == 0,
+           "strv_consume_strv(NULL, [a b])");
         ok(l && strv_equal(l, (const char *const[]) { "a", "b", NULL }), "  gives [a b]");
 
-        ok(split_quoted("c", &add) == 1 && strv_extend_take(&l, add) == 0, "strv_extend_take([a b], [c])");
+        ok(split_quoted("c", &add) == 1 && strv_consume_strv(&l, add) == 0, "strv_consume_strv([a b], [c])");
         ok(strv_equal(l, (const char *const[]) { "a", "b", "c", NULL }), "  gives [a b c]");
 
-        ok(split_quoted("", &add) == 0 && strv_extend_take(&l, add) == 0, "strv_extend_take(l, [])");
+        ok(split_quoted("", &add) == 0 && strv_consume_strv(&l, add) == 0, "strv_consume_strv(l, [])");
         ok(strv_equal(l, (const char *const[]) { "a", "b", "c", NULL }), "  leaves [a b c]");
 
-        ok(strv_extend_take(&l, NULL) == 0, "strv_extend_take(l, NULL)");
+        ok(strv_consume_strv(&l, NULL) == 0, "strv_consume_strv(l, NULL)");
         is_int(strv_length(l), 3, "  leaves 3 words");
 
         _cleanup_strv_free_ char **empty = NULL;
-        ok(split_quoted("", &add) == 0 && strv_extend_take(&empty, add) == 0 && !empty,
-           "strv_extend_take(NULL, []) keeps NULL");
+        ok(split_quoted("", &add) == 0 && strv_consume_strv(&empty, add) == 0 && !empty,
+           "strv_consume_strv(NULL, []) keeps NULL");
 
-        ok(split_quoted("d 'e f' g h i j k", &add) == 7 && strv_extend_take(&l, add) == 0,
-           "strv_extend_take(7 more)");
+        ok(split_quoted("d 'e f' g h i j k", &add) == 7 && strv_consume_strv(&l, add) == 0,
+           "strv_consume_strv(7 more)");
         ok(strv_equal(l, (const char *const[]) { "a", "b", "c", "d", "e f", "g", "h", "i", "j", "k", NULL }),
            "  gives 10 words");
 }
@@ -1096,6 +1096,6 @@ int main(void) {
         test_id_map();
         test_names();
         test_split_quoted();
-        test_strv_extend_take();
+        test_strv_consume_strv();
         return tap_done();
 }

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* What the manager's files share (manager.c, unit-start.c, …); nothing outside supervisor/'s manager
+ * uses it. The public API is manager.h. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "cgroupd.h"
+#include "manager.h"
+#include "netplug.h"
+#include "units.h"
+
+struct manager {
+        struct ev_loop *loop;
+        char *units_dir;
+        char *runtime_dir;
+        char *state_dir;
+        char *cgroup_root;
+        bool pid1;
+
+        struct cg_host *cg_host;
+        struct cg_root *cg_root;
+        struct netplug *netplug; /* NULL: no networking on this host (logged once) */
+        struct claims *claims;   /* what no other instance may have while this one lives */
+        int inotify_fd;          /* one for every unit's cgroup.events and memory.events */
+        int init_fd;             /* sup-init in its sealed memfd: every container starts with it */
+        struct unit_exec *execs; /* commands exec'd into units (unit-exec.c), supd's children */
+        ev_io inotify_watch;
+
+        struct unit_set *set;
+        struct unit **units;
+        size_t n_units;
+
+        manager_unit_changed_t changed_cb;
+        void *changed_userdata;
+        manager_shutdown_request_t shutdown_request_cb;
+        void *shutdown_request_userdata;
+
+        ev_idle gc;
+
+        enum manager_shutdown shutdown;
+        void (*shutdown_done)(void *userdata);
+        void *shutdown_userdata;
+        bool dispatching;
+};
+
+
+/* The only writer of a unit's state (unit-state.c's table). */
+void unit_set_state(struct unit *u, enum unit_event ev, enum unit_result result);
+/* Records the "setup" message of a run (takes @msg; NULL: a generic one) and logs it once. */
+void unit_note_setup_error(struct unit *u, char *msg);
+
+/* unit-start.c: the start transaction, and the release of what a run held, in reverse. */
+int unit_start_transaction(struct unit *u);
+void unit_release(struct unit *u);
+
+/* The pieces the transaction's steps take and give back. */
+void unit_stop_watchers(struct unit *u);
+void unit_unwatch(struct unit *u);
+int unit_oom_watch(struct unit *u);
+void unit_oom_unwatch(struct unit *u);
+void unit_notify_address(struct unit *u, struct sockaddr_un *sa, socklen_t *ret_len);
+int unit_notify_open(struct unit *u, pid_t pid);
+void unit_notify_close(struct unit *u);
+int unit_network_up(struct unit *u, pid_t pid);
+void unit_network_down(struct unit *u);
+int unit_write_resolv_conf(struct unit *u);
+
+/* unit-start.c */
+void unit_start_now(struct unit *u);
+/* manager.c */
+void unit_stop_now(struct unit *u);
+bool unit_is_active(const struct unit *u);
+/* manager-deps.c */
+void manager_dispatch(struct manager *m);
+void unit_queue_start(struct unit *u);
+/* unit-notify.c */
+void unit_notify_cb(struct ev_loop *loop, ev_io *w, int revents);
+/* unit-oom.c */
+void unit_check_oom(struct unit *u);
+void unit_log_consumption(struct unit *u);
+void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents);
+void unit_oom_recheck_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/* manager-claims.c */
+int manager_claim(struct manager *m);
+const char *manager_instance(const struct manager *m);
+void manager_clean_predecessor(struct manager *m);
+/* unit-run.c */
+void unit_run_finished(struct unit *u);
+void unit_main_gone(struct unit *u);
+void unit_reap_main(struct unit *u);
+void unit_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents);
+void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents);
+void unit_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+void manager_inotify_cb(struct ev_loop *loop, ev_io *w, int revents);
+bool unit_cgroup_empty(struct unit *u);
+void unit_cgroup_changed(struct unit *u);
+void unit_apply_next_config(struct unit *u);
+/* manager.c */
+int unit_new(struct manager *m, const char *name, struct unit_config *c, struct unit **ret);
+/* manager-reload.c */
+void manager_bridges_up(struct manager *m);
+void manager_forget_removed(struct manager *m);
+struct unit *unit_free(struct unit *u);
