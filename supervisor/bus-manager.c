@@ -203,8 +203,8 @@ static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_
             (r = append_prop(reply, "ExitStatus", "i", (int32_t) (u->exit_code != 0 ? u->exit_status : 0))) < 0 ||
             (r = append_prop(reply, "StatusText", "s", strempty(u->status_text))) < 0 ||
             (r = append_prop(reply, "SetupError", "s", strempty(u->setup_error))) < 0 ||
-            (r = append_prop(reply, "StartQueued", "b", (int) (u->want_start || u->restart_after_stop))) < 0 ||
-            (r = append_prop(reply, "StopQueued", "b", (int) u->want_stop)) < 0 ||
+            (r = append_prop(reply, "StartQueued", "b", (int) unit_start_queued(u))) < 0 ||
+            (r = append_prop(reply, "StopQueued", "b", (int) unit_stop_queued(u))) < 0 ||
             (r = append_prop(reply, "Init", "b", (int) (u->config && u->config->init))) < 0 ||
             (r = append_ports(reply, u)) < 0 ||
             (r = append_log_tail(reply, u)) < 0)

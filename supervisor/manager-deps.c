@@ -34,14 +34,13 @@ static bool unit_orders_after(const struct unit *u, const struct unit *d) {
 static void unit_queue_start_deps(struct unit *u, char *const *names) {
         STRV_FOREACH(n, names) {
                 struct unit *d = manager_find_unit(u->manager, *n);
-                if (d && d->config && d->load_state == UNIT_LOADED && !unit_is_active(d) && !d->want_start)
+                if (d && d->config && d->load_state == UNIT_LOADED && !unit_is_active(d) && d->job != UNIT_JOB_START)
                         unit_queue_start(d);
         }
 }
 
 void unit_queue_start(struct unit *u) {
-        u->want_start = true;
-        u->want_stop = false;
+        u->job = UNIT_JOB_START;
         unit_queue_start_deps(u, u->config->requires);
         unit_queue_start_deps(u, u->config->wants);
 }
@@ -54,19 +53,19 @@ static int unit_start_ready(struct unit *u) {
                 struct unit *d = manager_find_unit(u->manager, *n);
                 if (!d || d->load_state != UNIT_LOADED)
                         return -1;
-                if (d->state == UNIT_FAILED && !d->want_start)
+                if (d->state == UNIT_FAILED && d->job != UNIT_JOB_START)
                         return -1;
                 if (d->state != UNIT_RUNNING)
                         return 0;
         }
         STRV_FOREACH(n, c->wants) {
                 struct unit *d = manager_find_unit(u->manager, *n);
-                if (d && (d->want_start || d->state == UNIT_STARTING || d->state == UNIT_RESTARTING))
+                if (d && (d->job == UNIT_JOB_START || d->state == UNIT_STARTING || d->state == UNIT_RESTARTING))
                         return 0;
         }
         STRV_FOREACH(n, c->after) {
                 struct unit *d = manager_find_unit(u->manager, *n);
-                if (d && (d->want_start || d->state == UNIT_STARTING || d->state == UNIT_STOPPING))
+                if (d && (d->job == UNIT_JOB_START || d->state == UNIT_STARTING || d->state == UNIT_STOPPING))
                         return 0;
         }
         return 1;
@@ -77,8 +76,8 @@ static bool unit_stop_ready(struct unit *u) {
 
         for (size_t i = 0; i < m->n_units; i++) {
                 struct unit *d = m->units[i];
-                if (d != u && unit_orders_after(d, u) && (unit_is_active(d) || d->want_stop) &&
-                    (d->want_stop || d->state == UNIT_STOPPING))
+                if (d != u && unit_orders_after(d, u) && (unit_is_active(d) || unit_job_stops(d)) &&
+                    (unit_job_stops(d) || d->state == UNIT_STOPPING))
                         return false;
         }
         return true;
@@ -88,21 +87,21 @@ static bool unit_stop_ready(struct unit *u) {
  * it), after it when it stopped or failed by itself. A restart of @u restarts them too. */
 static void unit_propagate_stop(struct unit *u) {
         struct manager *m = u->manager;
-        bool going = u->want_stop || (!unit_is_active(u) && u->state != UNIT_RESTARTING) || u->state == UNIT_STOPPING;
+        bool going = unit_job_stops(u) || (!unit_is_active(u) && u->state != UNIT_RESTARTING) ||
+                     u->state == UNIT_STOPPING;
 
         if (!going)
                 return;
         for (size_t i = 0; i < m->n_units; i++) {
                 struct unit *d = m->units[i];
-                if (d == u || !d->config || !!!strv_find(d->config->requires, u->name))
+                if (d == u || !d->config || !strv_find(d->config->requires, u->name))
                         continue;
-                if (!(unit_is_active(d) || d->state == UNIT_RESTARTING) || d->state == UNIT_STOPPING || d->want_stop)
+                if (!(unit_is_active(d) || d->state == UNIT_RESTARTING) || d->state == UNIT_STOPPING ||
+                    unit_job_stops(d))
                         continue;
                 log_info("%s: stopping, it requires %s which is %s", d->name, u->name,
-                         u->want_stop ? "stopping" : unit_active_state_to_string(u->state));
-                d->want_stop = true;
-                d->want_start = false;
-                d->restart_after_stop = u->restart_after_stop;
+                         unit_job_stops(u) ? "stopping" : unit_active_state_to_string(u->state));
+                d->job = unit_job_restarts(u) ? UNIT_JOB_RESTART : UNIT_JOB_STOP;
         }
 }
 
@@ -122,29 +121,28 @@ void manager_dispatch(struct manager *m) {
                         struct unit *u = m->units[i];
 
                         /* A restart: the stop half is done, queue the start half. */
-                        if (u->restart_after_stop && !u->want_stop && !unit_is_active(u) &&
+                        if (u->job == UNIT_JOB_RESTART_START && !unit_is_active(u) &&
                             m->shutdown == MANAGER_RUNNING && u->load_state == UNIT_LOADED) {
-                                u->restart_after_stop = false;
                                 unit_queue_start(u);
                                 changed = true;
                         }
-                        if (u->want_stop && unit_stop_ready(u)) {
+                        if (unit_job_stops(u) && unit_stop_ready(u)) {
                                 unit_stop_now(u);
                                 changed = true;
                         }
-                        if (u->want_start && !u->want_stop && u->state != UNIT_STOPPING) {
+                        if (u->job == UNIT_JOB_START && u->state != UNIT_STOPPING) {
                                 if (unit_is_active(u)) {
-                                        u->want_start = false;
+                                        u->job = UNIT_JOB_NONE;
                                         continue;
                                 }
                                 int r = unit_start_ready(u);
                                 if (r < 0) {
-                                        u->want_start = false;
+                                        u->job = UNIT_JOB_NONE;
                                         log_error("%s: a required dependency failed, not starting", u->name);
                                         unit_set_state(u, UNIT_EV_DEPENDENCY, UNIT_RESULT_DEPENDENCY);
                                         changed = true;
                                 } else if (r > 0) {
-                                        u->want_start = false;
+                                        u->job = UNIT_JOB_NONE;
                                         unit_start_now(u);
                                         changed = true;
                                 }

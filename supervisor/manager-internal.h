@@ -71,6 +71,17 @@ int unit_network_up(struct unit *u, pid_t pid);
 void unit_network_down(struct unit *u);
 int unit_write_resolv_conf(struct unit *u);
 
+/* The queued job (manager.h, enum unit_job). */
+static inline bool unit_job_stops(const struct unit *u) {
+        return u->job == UNIT_JOB_STOP || u->job == UNIT_JOB_RESTART;
+}
+static inline bool unit_job_restarts(const struct unit *u) {
+        return u->job == UNIT_JOB_RESTART || u->job == UNIT_JOB_RESTART_START;
+}
+/* A stop (@restart: a restart) of a unit that runs or waits to restart; nothing for one that does
+ * neither. Drops a queued start. */
+void unit_queue_stop(struct unit *u, bool restart);
+
 /* unit-start.c */
 void unit_start_now(struct unit *u);
 /* manager.c */

@@ -55,7 +55,7 @@ void manager_forget_removed(struct manager *m) {
 
         for (size_t i = 0; i < m->n_units; i++) {
                 struct unit *u = m->units[i];
-                if (u->removed && !unit_is_active(u) && u->state != UNIT_RESTARTING && !u->want_stop) {
+                if (u->removed && !unit_is_active(u) && u->state != UNIT_RESTARTING && !unit_job_stops(u)) {
                         log_info("%s: removed.", u->name);
                         unit_release(u);
                         unit_free(u);
@@ -114,8 +114,7 @@ static int reload_apply(struct manager *m, struct unit_set *s, const struct unit
                 u->next_config = nc;
                 nc = NULL;
                 if (unit_is_active(u) || u->state == UNIT_RESTARTING) {
-                        u->want_stop = true;
-                        u->restart_after_stop = u->next_config->load_state == UNIT_LOADED;
+                        unit_queue_stop(u, u->next_config->load_state == UNIT_LOADED);
                 } else {
                         unit_apply_next_config(u);
                         if (u->load_state == UNIT_LOADED && u->config->autostart)
@@ -127,10 +126,7 @@ static int reload_apply(struct manager *m, struct unit_set *s, const struct unit
                         break;
                 log_info("%s: unit file removed, stopping.", u->name);
                 u->removed = true;
-                u->want_start = false;
-                u->restart_after_stop = false;
-                if (unit_is_active(u) || u->state == UNIT_RESTARTING)
-                        u->want_stop = true;
+                unit_queue_stop(u, false);
                 break;
         case UNIT_UNCHANGED:
                 /* Same meaning: the new object replaces the old one, the run goes on. */

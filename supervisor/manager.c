@@ -177,7 +177,10 @@ void unit_stop_now(struct unit *u) {
         struct manager *m = u->manager;
         int sig = u->config ? u->config->kill_signal : SIGTERM;
 
-        u->want_stop = false;
+        /* The stop is under way: what is left of the job is the start half of a restart. */
+        u->job = u->job == UNIT_JOB_RESTART ? UNIT_JOB_RESTART_START
+                 : u->job == UNIT_JOB_STOP  ? UNIT_JOB_NONE
+                                            : u->job;
         if (u->state == UNIT_RESTARTING) {
                 ev_timer_stop(m->loop, &u->timer);
                 unit_set_state(u, UNIT_EV_STOP, UNIT_RESULT_SUCCESS);
@@ -245,13 +248,25 @@ int manager_start_unit(struct manager *m, struct unit *u, const char **ret_messa
         return 0;
 }
 
+void unit_queue_stop(struct unit *u, bool restart) {
+        if (unit_is_active(u) || u->state == UNIT_RESTARTING)
+                u->job = restart ? UNIT_JOB_RESTART : UNIT_JOB_STOP;
+        else
+                u->job = UNIT_JOB_NONE;
+}
+
+bool unit_start_queued(const struct unit *u) {
+        return u->job == UNIT_JOB_START || unit_job_restarts(u);
+}
+
+bool unit_stop_queued(const struct unit *u) {
+        return unit_job_stops(u);
+}
+
 int manager_stop_unit(struct manager *m, struct unit *u, const char **ret_message) {
-        u->want_start = false;
-        u->restart_after_stop = false;
-        if (u->state == UNIT_RESTARTING || unit_is_active(u)) {
-                u->want_stop = true;
+        unit_queue_stop(u, false);
+        if (u->job != UNIT_JOB_NONE)
                 manager_dispatch(m);
-        }
         return 0;
 }
 
@@ -261,8 +276,7 @@ int manager_restart_unit(struct manager *m, struct unit *u, const char **ret_mes
                 return r;
         if (unit_is_active(u)) {
                 u->n_start_times = 0; /* a requested restart begins a new start-limit count */
-                u->want_stop = true;
-                u->restart_after_stop = true;
+                unit_queue_stop(u, true);
                 manager_dispatch(m);
                 return 0;
         }
@@ -404,11 +418,7 @@ void manager_shutdown(struct manager *m, enum manager_shutdown how, void (*done)
         m->shutdown_done = done;
         m->shutdown_userdata = userdata;
         for (size_t i = 0; i < m->n_units; i++) {
-                struct unit *u = m->units[i];
-                u->want_start = false;
-                u->restart_after_stop = false;
-                if (unit_is_active(u) || u->state == UNIT_RESTARTING)
-                        u->want_stop = true;
+                unit_queue_stop(m->units[i], false);
         }
         manager_dispatch(m);
 }

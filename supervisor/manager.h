@@ -27,9 +27,7 @@ struct unit {
 
         enum unit_active_state state;
         enum unit_result result;
-        bool want_start; /* a start is queued until dependencies are up */
-        bool want_stop;  /* a stop is queued until dependents are down */
-        bool restart_after_stop;
+        enum unit_job job; /* the queued intent; only the manager writes it */
 
         /* the current run */
         pid_t main_pid; /* 0 when none */
@@ -82,6 +80,10 @@ struct unit {
         struct unit_config *next_config; /* applied when the current run has stopped */
         bool removed;                    /* the unit file is gone: stop, then forget */
 };
+
+/* For status: a start (or the start half of a restart) is queued; a stop is queued. */
+bool unit_start_queued(const struct unit *u);
+bool unit_stop_queued(const struct unit *u);
 
 enum manager_shutdown {
         MANAGER_RUNNING,

@@ -85,7 +85,7 @@ void unit_run_finished(struct unit *u) {
         if (result != UNIT_RESULT_SUCCESS)
                 u->n_failures++;
 
-        restart = m->shutdown == MANAGER_RUNNING && !u->want_stop &&
+        restart = m->shutdown == MANAGER_RUNNING && !unit_job_stops(u) &&
                   (c->restart == RESTART_ALWAYS || (c->restart == RESTART_ON_FAILURE && result != UNIT_RESULT_SUCCESS));
         if (restart) {
                 u->next_restart_usec = unit_restart_delay(c->restart_usec, c->restart_max_delay_usec,
@@ -269,7 +269,7 @@ void unit_timer_cb(struct ev_loop *loop, ev_timer *w, int revents) {
         switch (u->state) {
         case UNIT_RESTARTING:
                 u->n_restarts++;
-                u->want_start = true;
+                u->job = UNIT_JOB_START;
                 manager_dispatch(u->manager);
                 break;
         case UNIT_STARTING:

@@ -46,6 +46,17 @@ enum unit_event {
         _UNIT_EVENT_MAX,
 };
 
+/* What the manager will do with a unit once dependencies allow. One field, written only by the
+ * manager (manager-deps.c settles it); a start and a stop are never queued together. */
+enum unit_job {
+        UNIT_JOB_NONE,
+        UNIT_JOB_START,         /* start once Requires=/Wants=/After= units allow */
+        UNIT_JOB_STOP,          /* stop once the units ordered after it are down */
+        UNIT_JOB_RESTART,       /* stop as above, then start */
+        UNIT_JOB_RESTART_START, /* a restart whose stop is under way or done: start once inactive */
+        _UNIT_JOB_MAX,
+};
+
 const char *unit_active_state_to_string(enum unit_active_state s);
 int unit_active_state_from_string(const char *s);
 const char *unit_result_to_string(enum unit_result r);
