@@ -28,12 +28,8 @@
 
 /* ---- helpers for the methods ----------------------------------------------------------------------- */
 
-static const char *unit_description(const struct unit *u) {
-        return u->config ? strempty(u->config->description) : "";
-}
-
-static const char *unit_exit_code_string(const struct unit *u) {
-        switch (u->exit_code) {
+static const char *exit_code_string(int code) {
+        switch (code) {
         case CLD_EXITED:
                 return "exited";
         case CLD_KILLED:
@@ -78,13 +74,14 @@ static int method_list_units(sd_bus_message *m, void *userdata, sd_bus_error *re
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                struct unit *u = units[i];
+                struct unit_status st;
 
-                r = sd_bus_message_append(reply, "(sssssuu)", u->name, unit_description(u),
-                                          strempty(unit_load_state_to_string(u->load_state)),
-                                          strempty(unit_active_state_to_string(u->state)),
-                                          strempty(unit_result_to_string(u->result)), (uint32_t) u->main_pid,
-                                          (uint32_t) u->n_restarts);
+                unit_get_status(units[i], &st);
+                r = sd_bus_message_append(reply, "(sssssuu)", st.name, st.description,
+                                          strempty(unit_load_state_to_string(st.load_state)),
+                                          strempty(unit_active_state_to_string(st.state)),
+                                          strempty(unit_result_to_string(st.result)), (uint32_t) st.main_pid,
+                                          (uint32_t) st.n_restarts);
                 if (r < 0)
                         return r;
         }
@@ -144,11 +141,9 @@ static int append_log_tail(sd_bus_message *reply, struct unit *u) {
         _cleanup_strv_free_ char **lines = NULL;
         int r;
 
-        if (u->log) {
-                r = log_stream_tail(u->log, BUS_LOG_TAIL_LINES, &lines);
-                if (r < 0)
-                        log_debug_errno(r, "%s: Failed to read the log tail, ignoring: %m", u->name);
-        }
+        r = unit_log_tail(u, BUS_LOG_TAIL_LINES, &lines);
+        if (r < 0)
+                log_debug_errno(r, "%s: Failed to read the log tail, ignoring: %m", unit_name(u));
         return append_strv_prop(reply, "LogTail", lines);
 }
 
@@ -172,12 +167,14 @@ static int append_ports(sd_bus_message *reply, struct unit *u) {
 static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct bus_conn *c = userdata;
+        struct unit_status st;
         struct unit *u;
         int r;
 
         r = find_unit(c, m, &u, ret_error);
         if (r < 0)
                 return r;
+        unit_get_status(u, &st);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
@@ -186,26 +183,26 @@ static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         if (r < 0)
                 return r;
 
-        if ((r = append_prop(reply, "Name", "s", u->name)) < 0 ||
-            (r = append_prop(reply, "Description", "s", unit_description(u))) < 0 ||
-            (r = append_prop(reply, "FragmentPath", "s", u->config ? strempty(u->config->path) : "")) < 0 ||
-            (r = append_prop(reply, "LoadState", "s", strempty(unit_load_state_to_string(u->load_state)))) < 0 ||
-            (r = append_prop(reply, "LoadError", "s", u->config ? strempty(u->config->load_error) : "")) < 0 ||
-            (r = append_prop(reply, "ActiveState", "s", strempty(unit_active_state_to_string(u->state)))) < 0 ||
-            (r = append_prop(reply, "Result", "s", strempty(unit_result_to_string(u->result)))) < 0 ||
-            (r = append_prop(reply, "MainPID", "u", (uint32_t) u->main_pid)) < 0 ||
-            (r = append_prop(reply, "Restarts", "u", (uint32_t) u->n_restarts)) < 0 ||
+        if ((r = append_prop(reply, "Name", "s", st.name)) < 0 ||
+            (r = append_prop(reply, "Description", "s", st.description)) < 0 ||
+            (r = append_prop(reply, "FragmentPath", "s", st.fragment_path)) < 0 ||
+            (r = append_prop(reply, "LoadState", "s", strempty(unit_load_state_to_string(st.load_state)))) < 0 ||
+            (r = append_prop(reply, "LoadError", "s", st.load_error)) < 0 ||
+            (r = append_prop(reply, "ActiveState", "s", strempty(unit_active_state_to_string(st.state)))) < 0 ||
+            (r = append_prop(reply, "Result", "s", strempty(unit_result_to_string(st.result)))) < 0 ||
+            (r = append_prop(reply, "MainPID", "u", (uint32_t) st.main_pid)) < 0 ||
+            (r = append_prop(reply, "Restarts", "u", (uint32_t) st.n_restarts)) < 0 ||
             (r = append_prop(reply, "CGroup", "s", strempty(unit_cgroup_path(u)))) < 0 ||
             (r = append_prop(reply, "Address", "s", strempty(unit_address(u)))) < 0 ||
-            (r = append_prop(reply, "ActiveEnterTimestamp", "t", u->active_enter_realtime)) < 0 ||
-            (r = append_prop(reply, "StateChangeTimestamp", "t", u->state_change_realtime)) < 0 ||
-            (r = append_prop(reply, "ExitCode", "s", unit_exit_code_string(u))) < 0 ||
-            (r = append_prop(reply, "ExitStatus", "i", (int32_t) (u->exit_code != 0 ? u->exit_status : 0))) < 0 ||
-            (r = append_prop(reply, "StatusText", "s", strempty(u->status_text))) < 0 ||
-            (r = append_prop(reply, "SetupError", "s", strempty(u->setup_error))) < 0 ||
-            (r = append_prop(reply, "StartQueued", "b", (int) unit_start_queued(u))) < 0 ||
-            (r = append_prop(reply, "StopQueued", "b", (int) unit_stop_queued(u))) < 0 ||
-            (r = append_prop(reply, "Init", "b", (int) (u->config && u->config->init))) < 0 ||
+            (r = append_prop(reply, "ActiveEnterTimestamp", "t", st.active_enter_realtime)) < 0 ||
+            (r = append_prop(reply, "StateChangeTimestamp", "t", st.state_change_realtime)) < 0 ||
+            (r = append_prop(reply, "ExitCode", "s", exit_code_string(st.exit_code))) < 0 ||
+            (r = append_prop(reply, "ExitStatus", "i", (int32_t) (st.exit_code != 0 ? st.exit_status : 0))) < 0 ||
+            (r = append_prop(reply, "StatusText", "s", st.status_text)) < 0 ||
+            (r = append_prop(reply, "SetupError", "s", st.setup_error)) < 0 ||
+            (r = append_prop(reply, "StartQueued", "b", (int) st.start_queued)) < 0 ||
+            (r = append_prop(reply, "StopQueued", "b", (int) st.stop_queued)) < 0 ||
+            (r = append_prop(reply, "Init", "b", (int) st.init)) < 0 ||
             (r = append_ports(reply, u)) < 0 ||
             (r = append_log_tail(reply, u)) < 0)
                 return r;
@@ -257,10 +254,10 @@ static int unit_request(sd_bus_message *m, struct bus_conn *c, const char *verb,
 
         r = request(c->server->manager, u, &message);
         if (r < 0)
-                return request_error(ret_error, r, verb, u->name, message);
+                return request_error(ret_error, r, verb, unit_name(u), message);
 
         /* The state right after the request; the rest comes as UnitChanged signals. */
-        return sd_bus_reply_method_return(m, "s", strempty(unit_active_state_to_string(u->state)));
+        return sd_bus_reply_method_return(m, "s", strempty(unit_active_state_to_string(unit_state(u))));
 }
 
 static int method_start_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -306,7 +303,7 @@ static int method_kill_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
         r = manager_kill_unit(c->server->manager, u, sig, all, &message);
         if (r < 0)
-                return request_error(ret_error, r, "kill", u->name, message);
+                return request_error(ret_error, r, "kill", unit_name(u), message);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -325,7 +322,7 @@ static int method_reset_failed(sd_bus_message *m, void *userdata, sd_bus_error *
 
         r = manager_reset_failed(c->server->manager, u, &message);
         if (r < 0)
-                return request_error(ret_error, r, "reset", u->name, message);
+                return request_error(ret_error, r, "reset", unit_name(u), message);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -343,7 +340,7 @@ static int freeze_or_thaw(sd_bus_message *m, struct bus_conn *c, bool freeze, sd
 
         r = manager_freeze_unit(c->server->manager, u, freeze, &message);
         if (r < 0)
-                return request_error(ret_error, r, verb, u->name, message);
+                return request_error(ret_error, r, verb, unit_name(u), message);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -376,7 +373,7 @@ static int method_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
         r = manager_unit_stats(c->server->manager, u, &st, &message);
         if (r < 0)
-                return request_error(ret_error, r, "get the statistics of", u->name, message);
+                return request_error(ret_error, r, "get the statistics of", unit_name(u), message);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
@@ -462,7 +459,7 @@ static int method_get_log_path(sd_bus_message *m, void *userdata, sd_bus_error *
 
         path = unit_log_path(u);
         if (!path)
-                return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "Unit %s has no log file.", u->name);
+                return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "Unit %s has no log file.", unit_name(u));
         return sd_bus_reply_method_return(m, "s", path);
 }
 
@@ -569,11 +566,11 @@ static int method_exec(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         if (r < 0) {
                 free(e);
                 if (r == -ESRCH)
-                        return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "%s is not running", u->name);
+                        return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE, "%s is not running", unit_name(u));
                 if (r == -EBUSY)
                         return sd_bus_error_setf(ret_error, SUP_ERROR_BAD_STATE,
-                                                 "%s is frozen: thaw it first", u->name);
-                return sd_bus_error_setf(ret_error, SUP_ERROR_SETUP_FAILED, "%s: exec: %s", u->name,
+                                                 "%s is frozen: thaw it first", unit_name(u));
+                return sd_bus_error_setf(ret_error, SUP_ERROR_SETUP_FAILED, "%s: exec: %s", unit_name(u),
                                          message ? message : strerror(-r));
         }
         e->pid = unit_exec_pid(e->job);

@@ -441,8 +441,13 @@ void bus_unit_changed(struct bus_server *b, struct unit *u) {
         if (!b || !u)
                 return;
 
-        state = strempty(unit_active_state_to_string(u->state));
-        result = strempty(unit_result_to_string(u->result));
+        {
+                struct unit_status st;
+
+                unit_get_status(u, &st);
+                state = strempty(unit_active_state_to_string(st.state));
+                result = strempty(unit_result_to_string(st.result));
+        }
 
         for (struct bus_conn *c = b->conns; c; c = c->next) {
                 uint64_t queued = 0;
@@ -459,7 +464,7 @@ void bus_unit_changed(struct bus_server *b, struct unit *u) {
                         continue;
                 }
 
-                r = sd_bus_emit_signal(c->bus, SUP_BUS_PATH, SUP_BUS_INTERFACE, "UnitChanged", "sss", u->name, state,
+                r = sd_bus_emit_signal(c->bus, SUP_BUS_PATH, SUP_BUS_INTERFACE, "UnitChanged", "sss", unit_name(u), state,
                                        result);
                 if (r >= 0)
                         r = conn_rearm(c);

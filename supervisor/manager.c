@@ -255,12 +255,44 @@ void unit_queue_stop(struct unit *u, bool restart) {
                 u->job = UNIT_JOB_NONE;
 }
 
-bool unit_start_queued(const struct unit *u) {
-        return u->job == UNIT_JOB_START || unit_job_restarts(u);
+const char *unit_name(const struct unit *u) {
+        return u->name;
 }
 
-bool unit_stop_queued(const struct unit *u) {
-        return unit_job_stops(u);
+enum unit_active_state unit_state(const struct unit *u) {
+        return u->state;
+}
+
+void unit_get_status(const struct unit *u, struct unit_status *ret) {
+        const struct unit_config *c = u->config;
+
+        *ret = (struct unit_status) {
+                .name = u->name,
+                .description = c ? strempty(c->description) : "",
+                .fragment_path = c ? strempty(c->path) : "",
+                .load_error = c ? strempty(c->load_error) : "",
+                .load_state = u->load_state,
+                .state = u->state,
+                .result = u->result,
+                .main_pid = u->main_pid,
+                .n_restarts = u->n_restarts,
+                .active_enter_realtime = u->active_enter_realtime,
+                .state_change_realtime = u->state_change_realtime,
+                .exit_code = u->exit_code,
+                .exit_status = u->exit_status,
+                .status_text = strempty(u->status_text),
+                .setup_error = strempty(u->setup_error),
+                .start_queued = u->job == UNIT_JOB_START || unit_job_restarts(u),
+                .stop_queued = unit_job_stops(u),
+                .init = c && c->init,
+        };
+}
+
+int unit_log_tail(struct unit *u, unsigned n, char ***ret) {
+        *ret = NULL;
+        if (!u->log)
+                return 0;
+        return log_stream_tail(u->log, n, ret);
 }
 
 int manager_stop_unit(struct manager *m, struct unit *u, const char **ret_message) {

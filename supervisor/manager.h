@@ -3,7 +3,8 @@
 
 /* The manager: desired vs actual state of every unit, the state machine, restart with backoff and
  * start limits, dependencies, stop and shutdown. It owns the units, their cgroups, log streams
- * and launches; the bus and supd's main only call the functions below and read struct unit. */
+ * and launches; the bus and supd's main only call the functions below (unit_get_status() for what
+ * they show), never reading struct unit. */
 
 #include <ev.h>
 #include <stdbool.h>
@@ -19,71 +20,39 @@
 struct manager;
 struct log_stream;
 
-struct unit {
-        struct manager *manager;
-        char *name;
-        struct unit_config *config; /* owned; NULL when not-found (named by a dependency only) */
-        enum unit_load_state load_state;
+/* A unit: private to the manager's files (manager-internal.h). */
+struct unit;
 
+
+/* What the bus and supd's main read of a unit (they never read struct unit itself): a snapshot
+ * whose strings belong to the unit, valid until the next loop iteration. */
+struct unit_status {
+        const char *name;
+        const char *description;   /* "" */
+        const char *fragment_path; /* "" when not-found */
+        const char *load_error;    /* "" */
+        enum unit_load_state load_state;
         enum unit_active_state state;
         enum unit_result result;
-        enum unit_job job; /* the queued intent; only the manager writes it */
-
-        /* the current run */
-        pid_t main_pid; /* 0 when none */
-        int pidfd;
-        ev_io pidfd_watch;
-        int sync_fd;
-        ev_io sync_watch;
-        uint64_t clone_monotonic; /* when the launcher returned: for the clone-to-exec figure */
-        bool main_exited;
-        bool exec_seen;  /* the launch socket said the payload exec'd; kept for the init's exit report */
-        int exit_code;   /* si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 when none yet */
-        int exit_status; /* exit status or signal number */
-        char *status_text; /* STATUS= (notify), else NULL */
-        int notify_fd;     /* Type=notify: the unit's datagram socket */
-        ev_io notify_watch;
-        char *attach_error;      /* netplug's own message when the network step failed */
-        struct netplug_unit *net; /* veth, address, DNAT rules of the current run */
-        char *resolv_conf;        /* RUNTIME/units/NAME.resolv.conf for DNS= */
-        char *setup_error; /* the last "setup" message, for status */
-
-        struct cg_unit *cgroup;
-        int cg_events_wd;          /* cgroup.events in the manager's inotify fd, or -1 */
-        int oom_wd;                /* memory.events (v2) in the manager's inotify fd, or -1 */
-        int oom_fd;                /* v1: an eventfd readable when an OOM kill may have happened */
-        ev_io oom_watch;
-        uint64_t oom_kills_at_start;
-        ev_timer oom_recheck;      /* v1 wakes on entering OOM, before the kill is counted */
-        unsigned oom_rechecks;
-        bool oom_killed;           /* this run lost a process to the OOM killer */
-
-        ev_timer timer; /* restart delay, start or stop timeout */
-
-        /* timestamps, CLOCK_REALTIME and CLOCK_MONOTONIC in usec */
+        pid_t main_pid;            /* 0 when none */
+        unsigned n_restarts;
         uint64_t active_enter_realtime;
-        uint64_t active_enter_monotonic;
         uint64_t state_change_realtime;
-
-        /* restart policy */
-        unsigned n_restarts;       /* automatic restarts since supd started or reset-failed */
-        unsigned n_failures;       /* consecutive failed runs: the doubling exponent */
-        uint64_t next_restart_usec; /* the delay chosen for the pending restart */
-        uint64_t *start_times;     /* monotonic usec of recent starts, for the start limit */
-        size_t n_start_times;
-
-        struct log_stream *log;
-        char *log_path;
-        char *unit_dir; /* RUNTIME/units/NAME */
-
-        /* reload */
-        struct unit_config *next_config; /* applied when the current run has stopped */
-        bool removed;                    /* the unit file is gone: stop, then forget */
+        int exit_code;             /* CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 when none */
+        int exit_status;
+        const char *status_text;   /* "" */
+        const char *setup_error;   /* "" */
+        bool start_queued;         /* a start, or the start half of a restart */
+        bool stop_queued;
+        bool init;                 /* the main process is the container's init */
 };
 
-/* For status: a start (or the start half of a restart) is queued; a stop is queued. */
-bool unit_start_queued(const struct unit *u);
-bool unit_stop_queued(const struct unit *u);
+void unit_get_status(const struct unit *u, struct unit_status *ret);
+const char *unit_name(const struct unit *u);
+enum unit_active_state unit_state(const struct unit *u);
+
+/* The last @n lines of the unit's log file (none when it has none). */
+int unit_log_tail(struct unit *u, unsigned n, char ***ret);
 
 enum manager_shutdown {
         MANAGER_RUNNING,

@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-internal.h"
 #include "manager.h"
 #include "unit-exec.h"
 
