@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "log.h"
 #include "macro.h"
+#include "string-util.h"
 #include "netplug-internal.h"
 
 #define INSTANCE_MAX        40
@@ -33,9 +34,9 @@ int np_fail(char **ret_error, int r, const char *extack, const char *fmt, ...) {
         int k;
 
         va_start(ap, fmt);
-        k = vasprintf(&what, fmt, ap);
+        what = vstrprintf(fmt, ap);
         va_end(ap);
-        if (k < 0)
+        if (!what)
                 return r;
 
         log_debug_errno(r, "netplug: %s: %m%s%s%s", what, extack && *extack ? " (" : "", strempty(extack),
@@ -56,14 +57,13 @@ int np_fail(char **ret_error, int r, const char *extack, const char *fmt, ...) {
 
 /* The same for conflicts, where the errno says little and the message says it all. */
 int np_conflict(char **ret_error, int r, const char *fmt, ...) {
-        char *m = NULL;
+        char *m;
         va_list ap;
-        int k;
 
         va_start(ap, fmt);
-        k = vasprintf(&m, fmt, ap);
+        m = vstrprintf(fmt, ap);
         va_end(ap);
-        if (k < 0)
+        if (!m)
                 return r;
         log_debug("netplug: %s", m);
         if (ret_error) {

@@ -265,15 +265,15 @@ static int unit_error(struct unit_set *s, struct unit_config *u, enum unit_key k
         __attribute__((format(printf, 4, 5)));
 
 static int unit_error(struct unit_set *s, struct unit_config *u, enum unit_key k, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL;
         const struct key_origin *o = &u->origin[k];
+        _cleanup_free_ char *m = NULL;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        m = vstrprintf(fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (!m)
                 return -ENOMEM;
         r = diag_add(&s->diags, &s->n_diags, o->file ? o->file : u->path, o->line, unit_keys[k].name, "%s", m);
         if (r < 0)
