@@ -51,6 +51,7 @@ bool unit_is_active(const struct unit *u) {
 
 void unit_set_state(struct unit *u, enum unit_event ev, enum unit_result result) {
         int next = unit_state_next(u->state, ev);
+        unsigned actions = unit_state_actions(u->state, ev);
         enum unit_active_state old = u->state;
 
         if (next < 0) {
@@ -73,8 +74,18 @@ void unit_set_state(struct unit *u, enum unit_event ev, enum unit_result result)
         log_debug("%s: %s -> %s (%s, result %s)", u->name, unit_active_state_to_string(old),
                   unit_active_state_to_string(next), unit_event_to_string(ev), unit_result_to_string(u->result));
 
+        if (actions & UNIT_ACTION_CANCEL_TIMER)
+                ev_timer_stop(u->manager->loop, &u->timer);
+        if (actions & UNIT_ACTION_ARM_RESTART) {
+                ev_timer_set(&u->timer, (double) u->next_restart_usec / USEC_PER_SEC, 0.);
+                ev_timer_start(u->manager->loop, &u->timer);
+        }
+
         if (u->manager->changed_cb && ((int) old != next || ev == UNIT_EV_RESET || result != UNIT_RESULT_SUCCESS))
                 u->manager->changed_cb(u->manager->changed_userdata, u);
+
+        if (actions & UNIT_ACTION_DISPATCH)
+                manager_dispatch(u->manager);
 }
 
 /* ---- unit objects ------------------------------------------------------------------------------- */
@@ -182,8 +193,7 @@ void unit_stop_now(struct unit *u) {
                  : u->job == UNIT_JOB_STOP  ? UNIT_JOB_NONE
                                             : u->job;
         if (u->state == UNIT_RESTARTING) {
-                ev_timer_stop(m->loop, &u->timer);
-                unit_set_state(u, UNIT_EV_STOP, UNIT_RESULT_SUCCESS);
+                unit_set_state(u, UNIT_EV_STOP, UNIT_RESULT_SUCCESS); /* the table cancels the delay */
                 return;
         }
         if (!unit_is_active(u))

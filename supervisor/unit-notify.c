@@ -44,10 +44,8 @@ static void unit_notify_message(struct unit *u, char *msg) {
 
                 if (streq(line, "READY=1")) {
                         if (u->state == UNIT_STARTING) {
-                                ev_timer_stop(u->manager->loop, &u->timer);
                                 log_info("%s: ready.", u->name);
                                 unit_set_state(u, UNIT_EV_STARTED, UNIT_RESULT_SUCCESS);
-                                manager_dispatch(u->manager);
                         }
                 } else if ((v = startswith(line, "STATUS="))) {
                         free(u->status_text);

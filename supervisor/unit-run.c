@@ -95,9 +95,7 @@ void unit_run_finished(struct unit *u) {
                          (double) u->next_restart_usec / USEC_PER_SEC, u->n_restarts + 1);
                 if (u->log)
                         log_stream_note(u->log, "Restarting in %.3fs.", (double) u->next_restart_usec / USEC_PER_SEC);
-                unit_set_state(u, UNIT_EV_EXIT_RESTART, result);
-                ev_timer_set(&u->timer, (double) u->next_restart_usec / USEC_PER_SEC, 0.);
-                ev_timer_start(m->loop, &u->timer);
+                unit_set_state(u, UNIT_EV_EXIT_RESTART, result); /* the table arms the delay */
         } else
                 unit_set_state(u, success ? UNIT_EV_EXIT_CLEAN : UNIT_EV_EXIT_FAILED, result);
 out:
@@ -256,11 +254,8 @@ void unit_sync_cb(struct ev_loop *loop, ev_io *w, int revents) {
         }
         log_debug("%s: exec'd, pid " PID_FMT ", %.3fms after clone", u->name, u->main_pid,
                   (double) (now(CLOCK_MONOTONIC) - u->clone_monotonic) / USEC_PER_MSEC);
-        if (u->state == UNIT_STARTING && u->config->type != SERVICE_NOTIFY) {
-                ev_timer_stop(loop, &u->timer);
+        if (u->state == UNIT_STARTING && u->config->type != SERVICE_NOTIFY)
                 unit_set_state(u, UNIT_EV_STARTED, UNIT_RESULT_SUCCESS);
-                manager_dispatch(u->manager);
-        }
 }
 
 void unit_timer_cb(struct ev_loop *loop, ev_timer *w, int revents) {

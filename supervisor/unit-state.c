@@ -73,6 +73,28 @@ static const signed char transitions[_UNIT_ACTIVE_STATE_MAX][_UNIT_EVENT_MAX] = 
         [UNIT_FAILED] = { SG, __,       FA,   __,   __,    __,     __,   __,     __,   FA,   FA,  IN },
 };
 
+#define CT UNIT_ACTION_CANCEL_TIMER
+#define AR UNIT_ACTION_ARM_RESTART
+#define DI UNIT_ACTION_DISPATCH
+
+/* actions[state][event]: what the transition does besides changing the state. A stop from
+ * stopping keeps its timer (the stop timeout runs); exits cancel what was armed. */
+static const unsigned char actions[_UNIT_ACTIVE_STATE_MAX][_UNIT_EVENT_MAX] = {
+        /*              START STARTED STOP  CLEAN FAILED RESTART  SETUP TIMEOUT TIMER LIMIT DEP RESET */
+        [UNIT_INACTIVE] = { 0,  0,       0,    0,    0,     0,       0,    0,      0,    0,    0,  0 },
+        [UNIT_STARTING] = { 0,  CT | DI, CT,   CT,   CT,    CT | AR, CT,   0,      0,    0,    0,  0 },
+        [UNIT_RUNNING] = { 0,   0,       0,    CT,   CT,    CT | AR, 0,    0,      0,    0,    0,  0 },
+        [UNIT_STOPPING] = { 0,  0,       0,    CT,   CT,    CT | AR, CT,   0,      0,    0,    0,  0 },
+        [UNIT_RESTARTING] = { 0, 0,      CT,   0,    0,     0,       0,    0,      0,    0,    0,  0 },
+        [UNIT_FAILED] = { 0,    0,       0,    0,    0,     0,       0,    0,      0,    0,    0,  0 },
+};
+
+unsigned unit_state_actions(enum unit_active_state s, enum unit_event e) {
+        if (unit_state_next(s, e) < 0)
+                return 0;
+        return actions[s][e];
+}
+
 int unit_state_next(enum unit_active_state s, enum unit_event e) {
         if (s < 0 || s >= _UNIT_ACTIVE_STATE_MAX || e < 0 || e >= _UNIT_EVENT_MAX)
                 return -EINVAL;

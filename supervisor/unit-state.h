@@ -66,6 +66,17 @@ const char *unit_event_to_string(enum unit_event e);
 /* The next state for @e in @s, or -EINVAL when the table forbids it. */
 int unit_state_next(enum unit_active_state s, enum unit_event e);
 
+/* What unit_set_state() does itself with a transition (s6-supervise's actions[][]): the caller
+ * picks the event, the table the next state and these. */
+enum {
+        UNIT_ACTION_CANCEL_TIMER = 1 << 0, /* the start timeout or the restart delay no longer applies */
+        UNIT_ACTION_ARM_RESTART = 1 << 1,  /* the restart delay the manager chose (next_restart_usec) */
+        UNIT_ACTION_DISPATCH = 1 << 2,     /* queued jobs may move now (a unit came up) */
+};
+
+/* The UNIT_ACTION_* of @e in @s (0 when none or the event is not allowed). */
+unsigned unit_state_actions(enum unit_active_state s, enum unit_event e);
+
 /* The delay before restart number @failures (1-based count of consecutive failed runs): @first,
  * doubled for each failure after the first, capped at @max. */
 uint64_t unit_restart_delay(uint64_t first, uint64_t max, unsigned failures);

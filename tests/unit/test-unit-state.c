@@ -55,6 +55,21 @@ int main(void) {
                 ok(unit_result_to_string(r) != NULL, "result %d has a name", r);
         is_int(unit_active_state_from_string("restarting"), UNIT_RESTARTING, "from_string");
 
+        /* The actions of the table: what unit_set_state() does itself. */
+        is_int(unit_state_actions(UNIT_RUNNING, UNIT_EV_EXIT_RESTART),
+               UNIT_ACTION_CANCEL_TIMER | UNIT_ACTION_ARM_RESTART, "a run ending in a restart arms the delay");
+        is_int(unit_state_actions(UNIT_STARTING, UNIT_EV_STARTED), UNIT_ACTION_CANCEL_TIMER | UNIT_ACTION_DISPATCH,
+               "started: the start timeout goes, queued jobs may move");
+        is_int(unit_state_actions(UNIT_RESTARTING, UNIT_EV_STOP), UNIT_ACTION_CANCEL_TIMER,
+               "a stop while waiting to restart cancels the delay");
+        is_int(unit_state_actions(UNIT_STOPPING, UNIT_EV_STOP), 0, "a stop of a stopping unit keeps its stop timeout");
+        is_int(unit_state_actions(UNIT_RUNNING, UNIT_EV_RESTART), 0, "no action where the table refuses the event");
+        for (int st = 0; st < _UNIT_ACTIVE_STATE_MAX; st++)
+                for (int e = 0; e < _UNIT_EVENT_MAX; e++)
+                        if (unit_state_actions(st, e) & UNIT_ACTION_ARM_RESTART)
+                                ok(unit_state_next(st, e) == UNIT_RESTARTING, "%s + %s arms the delay into restarting",
+                                   unit_active_state_to_string(st), unit_event_to_string(e));
+
         /* RestartSec=100ms, RestartMaxDelaySec=1s: 100 200 400 800 1000 1000 */
         static const uint64_t want[] = { 100000, 200000, 400000, 800000, 1000000, 1000000 };
         for (unsigned f = 1; f <= ELEMENTSOF(want); f++)
