@@ -101,7 +101,7 @@ static int bridge_link(struct netplug *np, struct np_bridge *nb, struct nl_link 
  * reload changed is taken off first. */
 static int bridge_address(struct netplug *np, struct np_bridge *nb, const struct netplug_bridge_spec *b,
                           const struct nl_link *l, char **ret_error) {
-        char a[80];
+        char a[NP_CIDR_STRING_MAX];
         int r;
 
         if (nb->addr_added &&
@@ -133,7 +133,7 @@ int netplug_bridge_up(struct netplug *np, const struct netplug_bridge_spec *b, c
         bool new_entry = false, listed_now = false, created_now = false;
         struct np_bridge *nb;
         struct nl_link l = {};
-        char a[80];
+        char a[NP_CIDR_STRING_MAX];
         int r;
 
         if (!b || !np_name_is_valid(b->name, NETPLUG_IFNAME_MAX) ||

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <arpa/inet.h>
+
+/* Room for an address with its prefix length, "ffff:…:ffff/128", and the NUL. */
+#define NP_CIDR_STRING_MAX (INET6_ADDRSTRLEN + sizeof("/128"))
+
 /* The objects behind netplug.h and the helpers its files share: the rtnetlink calls (nl_*), the
  * ruleset text (nft_*), the leases and the sysctls. Not included by anything outside netplug/. */
 

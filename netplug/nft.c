@@ -142,7 +142,7 @@ int nft_ruleset_build(const struct netplug *np, char **ret_structure, char **ret
         for (size_t i = 0; i < np->n_bridges; i++) {
                 const struct np_bridge *b = np->bridges[i];
                 const char *ip = family_kw(b->address.family);
-                char net[80];
+                char net[NP_CIDR_STRING_MAX];
 
                 subnet_string(&b->address, net, sizeof(net));
                 if (b->nat)

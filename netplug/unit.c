@@ -275,7 +275,7 @@ static int container_setup(struct netplug *np, const struct netplug_unit *u, int
                            const struct netplug_addr *gw, int netns_fd, char **ret_error) {
         _cleanup_(nl_detachp) struct nl_sock *nl = np->nl_inside;
         enum nl_inside_step step = NL_INSIDE_LO_UP;
-        char s[80];
+        char s[NP_CIDR_STRING_MAX];
         int r;
 
         r = nl_attach_in_netns(nl, netns_fd, np->home_netns_fd);

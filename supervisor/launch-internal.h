@@ -51,14 +51,24 @@ enum {
 };
 
 enum {
-        /* LAUNCH_STEP_DEV: an index into launch_dev_entries[] */
-        LAUNCH_DEV_TMPFS = 0,
-        LAUNCH_DEV_NODE_FIRST = 1, /* null zero full random urandom tty */
-        LAUNCH_DEV_PTS = 7,
-        LAUNCH_DEV_PTMX = 8,
-        LAUNCH_DEV_SHM = 9,
-        LAUNCH_DEV_LINK_FIRST = 10, /* fd stdin stdout stderr */
-        _LAUNCH_DEV_MAX = 14,
+        /* LAUNCH_STEP_DEV: an index into launch_dev_entries[], in its order */
+        LAUNCH_DEV_TMPFS,
+        LAUNCH_DEV_NULL,
+        LAUNCH_DEV_ZERO,
+        LAUNCH_DEV_FULL,
+        LAUNCH_DEV_RANDOM,
+        LAUNCH_DEV_URANDOM,
+        LAUNCH_DEV_TTY,
+        LAUNCH_DEV_PTS,
+        LAUNCH_DEV_PTMX,
+        LAUNCH_DEV_SHM,
+        LAUNCH_DEV_FD,
+        LAUNCH_DEV_STDIN,
+        LAUNCH_DEV_STDOUT,
+        LAUNCH_DEV_STDERR,
+        _LAUNCH_DEV_MAX,
+        LAUNCH_DEV_NODE_FIRST = LAUNCH_DEV_NULL, /* the bound nodes: null .. tty */
+        LAUNCH_DEV_LINK_FIRST = LAUNCH_DEV_FD,   /* the links: fd stdin stdout stderr */
 };
 extern const char *const launch_dev_entries[_LAUNCH_DEV_MAX];     /* "/dev", "/dev/null", ... */
 extern const char *const launch_dev_link_targets[_LAUNCH_DEV_MAX]; /* symlink target, or NULL */

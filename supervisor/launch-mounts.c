@@ -287,16 +287,21 @@ static void step_sys(const struct launch_ctx *ctx, int rootfd) {
 }
 
 const char *const launch_dev_entries[_LAUNCH_DEV_MAX] = {
-        "/dev",     "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
-        "/dev/pts", "/dev/ptmx", "/dev/shm",  "/dev/fd",   "/dev/stdin",  "/dev/stdout",  "/dev/stderr",
+        [LAUNCH_DEV_TMPFS] = "/dev",          [LAUNCH_DEV_NULL] = "/dev/null",
+        [LAUNCH_DEV_ZERO] = "/dev/zero",      [LAUNCH_DEV_FULL] = "/dev/full",
+        [LAUNCH_DEV_RANDOM] = "/dev/random",  [LAUNCH_DEV_URANDOM] = "/dev/urandom",
+        [LAUNCH_DEV_TTY] = "/dev/tty",        [LAUNCH_DEV_PTS] = "/dev/pts",
+        [LAUNCH_DEV_PTMX] = "/dev/ptmx",      [LAUNCH_DEV_SHM] = "/dev/shm",
+        [LAUNCH_DEV_FD] = "/dev/fd",          [LAUNCH_DEV_STDIN] = "/dev/stdin",
+        [LAUNCH_DEV_STDOUT] = "/dev/stdout",  [LAUNCH_DEV_STDERR] = "/dev/stderr",
 };
 
 const char *const launch_dev_link_targets[_LAUNCH_DEV_MAX] = {
         [LAUNCH_DEV_PTMX] = "pts/ptmx",
-        [LAUNCH_DEV_LINK_FIRST + 0] = "/proc/self/fd",
-        [LAUNCH_DEV_LINK_FIRST + 1] = "/proc/self/fd/0",
-        [LAUNCH_DEV_LINK_FIRST + 2] = "/proc/self/fd/1",
-        [LAUNCH_DEV_LINK_FIRST + 3] = "/proc/self/fd/2",
+        [LAUNCH_DEV_FD] = "/proc/self/fd",
+        [LAUNCH_DEV_STDIN] = "/proc/self/fd/0",
+        [LAUNCH_DEV_STDOUT] = "/proc/self/fd/1",
+        [LAUNCH_DEV_STDERR] = "/proc/self/fd/2",
 };
 
 /* #4 launch_dev_entries[INDEX], a directory made in our /dev tmpfs (DEVFD), with a fresh FSTYPE
@@ -336,7 +341,7 @@ static void step_dev(const struct launch_ctx *ctx, int rootfd) {
         if (devfd < 0)
                 launch_child_fail(ctx, LAUNCH_STEP_DEV, LAUNCH_DEV_TMPFS, devfd);
 
-        for (int i = LAUNCH_DEV_NODE_FIRST; i < LAUNCH_DEV_PTS; i++) {
+        for (int i = LAUNCH_DEV_NODE_FIRST; i <= LAUNCH_DEV_TTY; i++) {
                 const char *host = launch_dev_entries[i];
                 _cleanup_close_ int fd = -EBADF;
 

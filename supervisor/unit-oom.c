@@ -22,6 +22,11 @@
 #include "manager-internal.h"
 #include "manager.h"
 
+/* v1 wakes us as the group enters OOM, before the kill is counted: look again after these. */
+#define OOM_RECHECK_FIRST_SEC 0.05
+#define OOM_RECHECK_LATER_SEC 0.5
+#define OOM_RECHECKS_MAX 2U
+
 /* OOM kills of the run: memory.events through the manager's inotify fd (v2), else an eventfd (v1). */
 int unit_oom_watch(struct unit *u) {
         int r;
@@ -85,7 +90,7 @@ void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents) {
                 /* The v1 notification comes as the group enters OOM; the kill is counted a moment
                  * later. Look again then (twice at most), rather than only at exit. */
                 u->oom_rechecks = 0;
-                ev_timer_set(&u->oom_recheck, 0.05, 0.);
+                ev_timer_set(&u->oom_recheck, OOM_RECHECK_FIRST_SEC, 0.);
                 ev_timer_start(loop, &u->oom_recheck);
         }
 }
@@ -94,8 +99,8 @@ void unit_oom_recheck_cb(struct ev_loop *loop, ev_timer *w, int revents) {
         struct unit *u = w->data;
 
         unit_check_oom(u);
-        if (!u->oom_killed && ++u->oom_rechecks < 2) {
-                ev_timer_set(w, 0.5, 0.);
+        if (!u->oom_killed && ++u->oom_rechecks < OOM_RECHECKS_MAX) {
+                ev_timer_set(w, OOM_RECHECK_LATER_SEC, 0.);
                 ev_timer_start(loop, w);
         }
 }

@@ -11,8 +11,7 @@
 
 #include "keys.h"
 #include "macro.h"
-
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#include "path-defaults.h"
 
 #define SET(u, k) ((u)->origin[k].line > 0)
 
@@ -53,7 +52,7 @@ static int unit_finalize_environment(struct unit_config *u) {
         if (!out)
                 return -ENOMEM;
         if (!has_path) {
-                out[n] = strdup(DEFAULT_PATH);
+                out[n] = strdup(SUP_DEFAULT_PATH_ENV);
                 if (!out[n++])
                         return -ENOMEM;
         }
