@@ -12,17 +12,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-id128.h>
 
-#define SUP_BUS_NAME "org.sup.Manager1"
-#define SUP_BUS_PATH "/org/sup/Manager1"
-#define SUP_BUS_INTERFACE "org.sup.Manager1"
-
-#define SUP_ERROR_NO_SUCH_UNIT "org.sup.Error.NoSuchUnit"
-#define SUP_ERROR_BAD_STATE "org.sup.Error.BadState"
-#define SUP_ERROR_ACCESS_DENIED "org.sup.Error.AccessDenied"
-#define SUP_ERROR_SETUP_FAILED "org.sup.Error.SetupFailed"
-/* Exec: the command could not be run (supctl exits 126), or was not found (127), as a shell does. */
-#define SUP_ERROR_EXEC_FAILED "org.sup.Error.ExecFailed"
-#define SUP_ERROR_EXEC_NOT_FOUND "org.sup.Error.ExecNotFound"
+#include "bus-names.h"
 
 /* The unique name supd answers GetNameOwner(org.sup.Manager1) with; clients get :1.1 and up. */
 #define SUP_BUS_UNIQUE_NAME ":1.0"

@@ -7,15 +7,8 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-/* The same names as supervisor/bus.c serves. */
-#define SUP_BUS_DESTINATION "org.sup.Manager1"
-#define SUP_BUS_PATH "/org/sup/Manager1"
-#define SUP_BUS_INTERFACE "org.sup.Manager1"
-
-#define SUP_ERROR_NO_SUCH_UNIT "org.sup.Error.NoSuchUnit"
-#define SUP_ERROR_BAD_STATE "org.sup.Error.BadState"
-#define SUP_ERROR_ACCESS_DENIED "org.sup.Error.AccessDenied"
-#define SUP_ERROR_SETUP_FAILED "org.sup.Error.SetupFailed"
+/* The same names as supd's bus serves. */
+#include "bus-names.h"
 
 #define SUP_DEFAULT_SOCKET "/run/sup/control"
 

@@ -35,8 +35,6 @@
 #include "macro.h"
 #include "supctl.h"
 
-#define SUP_ERROR_EXEC_FAILED "org.sup.Error.ExecFailed"
-#define SUP_ERROR_EXEC_NOT_FOUND "org.sup.Error.ExecNotFound"
 
 #define RELAY_BUF 16384U
 
