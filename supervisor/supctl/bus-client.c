@@ -214,30 +214,24 @@ static int read_prop(sd_bus_message *m, const struct unit_prop *p, struct unit_i
         return sd_bus_message_exit_container(m);
 }
 
-int bus_decode_unit(sd_bus_message *m, struct unit_info *i) {
+int bus_read_dict(sd_bus_message *m, bus_dict_entry_t entry, void *userdata) {
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const struct unit_prop *p = NULL;
                 const char *key, *contents;
                 char type;
 
                 r = sd_bus_message_read(m, "s", &key);
                 if (r < 0)
                         return r;
-                for (size_t k = 0; k < ELEMENTSOF(unit_props); k++)
-                        if (streq(unit_props[k].key, key))
-                                p = &unit_props[k];
                 r = sd_bus_message_peek_type(m, &type, &contents);
                 if (r < 0)
                         return r;
-                /* Unknown keys, or known ones of another type (a newer supd), are skipped. */
-                if (p && type == 'v' && streq(contents, p->signature))
-                        r = read_prop(m, p, i);
-                else
+                r = type == 'v' ? entry(m, key, contents, userdata) : 0;
+                if (r == 0)
                         r = sd_bus_message_skip(m, "v");
                 if (r < 0)
                         return r;
@@ -247,7 +241,45 @@ int bus_decode_unit(sd_bus_message *m, struct unit_info *i) {
         }
         if (r < 0)
                 return r;
-        r = sd_bus_message_exit_container(m);
+        return sd_bus_message_exit_container(m);
+}
+
+int bus_for_each_unit(int argc, char **argv, const char *what, bus_unit_call_t call) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r, exit = EXIT_OK;
+
+        r = bus_connect(&bus);
+        if (r != 0)
+                return r;
+        for (int i = 1; i < argc; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                r = call(bus, argv[i], &error);
+                if (r < 0) {
+                        int k = bus_log_error(&error, r, what);
+                        if (k == EXIT_UNREACHABLE)
+                                return k;
+                        if (k > exit)
+                                exit = k;
+                }
+        }
+        return exit;
+}
+
+/* Unknown keys, or known ones of another type (a newer supd), are skipped. */
+static int unit_prop_entry(sd_bus_message *m, const char *key, const char *contents, void *userdata) {
+        for (size_t k = 0; k < ELEMENTSOF(unit_props); k++)
+                if (streq(unit_props[k].key, key) && streq(contents, unit_props[k].signature)) {
+                        int r = read_prop(m, &unit_props[k], userdata);
+                        return r < 0 ? r : 1;
+                }
+        return 0;
+}
+
+int bus_decode_unit(sd_bus_message *m, struct unit_info *i) {
+        int r;
+
+        r = bus_read_dict(m, unit_prop_entry, i);
         if (r < 0)
                 return r;
 

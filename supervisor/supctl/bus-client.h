@@ -60,5 +60,16 @@ void unit_info_done(struct unit_info *i);
 /* Returns 0, or an exit code after printing the error. */
 int bus_get_unit(sd_bus *bus, const char *name, struct unit_info *ret);
 
+/* Called for each entry of an a{sv}: read the variant (its signature is @contents) and return 1,
+ * return 0 to have it skipped (unknown, or of a newer supd's type), or -errno. */
+typedef int (*bus_dict_entry_t)(sd_bus_message *m, const char *key, const char *contents, void *userdata);
+
+/* Walks the a{sv} at the message's read position. Returns 0 or -errno. */
+int bus_read_dict(sd_bus_message *m, bus_dict_entry_t entry, void *userdata);
+
+/* One call per unit name in argv[1..]: the worst exit code wins, a lost supd ends it at once. */
+typedef int (*bus_unit_call_t)(sd_bus *bus, const char *name, sd_bus_error *error);
+int bus_for_each_unit(int argc, char **argv, const char *what, bus_unit_call_t call);
+
 /* Decodes a GetUnit() reply into @i (zero-initialised by the caller; unit_info_done() after). */
 int bus_decode_unit(sd_bus_message *m, struct unit_info *i);

@@ -10,41 +10,33 @@
 #include "macro.h"
 #include "supctl.h"
 
-/* @method(NAME) for each unit; the worst exit code wins, but a lost supd ends it at once. */
-static int call_each(int argc, char **argv, const char *method) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r, exit = EXIT_OK;
+static int call_name(sd_bus *bus, const char *method, const char *name, sd_bus_error *error) {
+        return sd_bus_call_method(bus, SUP_BUS_DESTINATION, SUP_BUS_PATH, SUP_BUS_INTERFACE, method, error, NULL, "s",
+                                  name);
+}
 
-        r = bus_connect(&bus);
-        if (r != 0)
-                return r;
+static int call_reset_failed(sd_bus *bus, const char *name, sd_bus_error *error) {
+        return call_name(bus, "ResetFailed", name, error);
+}
 
-        for (int i = 1; i < argc; i++) {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+static int call_freeze(sd_bus *bus, const char *name, sd_bus_error *error) {
+        return call_name(bus, "Freeze", name, error);
+}
 
-                r = sd_bus_call_method(bus, SUP_BUS_DESTINATION, SUP_BUS_PATH, SUP_BUS_INTERFACE, method, &error, NULL,
-                                       "s", argv[i]);
-                if (r < 0) {
-                        int k = bus_log_error(&error, r, method);
-                        if (k == EXIT_UNREACHABLE)
-                                return k;
-                        if (k > exit)
-                                exit = k;
-                }
-        }
-        return exit;
+static int call_thaw(sd_bus *bus, const char *name, sd_bus_error *error) {
+        return call_name(bus, "Thaw", name, error);
 }
 
 int verb_reset_failed(int argc, char **argv) {
-        return call_each(argc, argv, "ResetFailed");
+        return bus_for_each_unit(argc, argv, "ResetFailed", call_reset_failed);
 }
 
 int verb_freeze(int argc, char **argv) {
-        return call_each(argc, argv, "Freeze");
+        return bus_for_each_unit(argc, argv, "Freeze", call_freeze);
 }
 
 int verb_thaw(int argc, char **argv) {
-        return call_each(argc, argv, "Thaw");
+        return bus_for_each_unit(argc, argv, "Thaw", call_thaw);
 }
 
 static int call_simple(const char *method) {

@@ -33,41 +33,19 @@ static const struct stat_key {
         { "OOMKills", offsetof(struct stats, oom_kills) },
 };
 
+/* A counter of a newer supd, or of another type, is skipped. */
+static int stat_entry(sd_bus_message *m, const char *key, const char *contents, void *userdata) {
+        for (size_t i = 0; i < ELEMENTSOF(stat_keys); i++)
+                if (streq(stat_keys[i].key, key) && streq(contents, "t")) {
+                        int r = sd_bus_message_read(m, "v", "t", (uint64_t *) ((uint8_t *) userdata + stat_keys[i].offset));
+                        return r < 0 ? r : 1;
+                }
+        return 0;
+}
+
 static int decode_stats(sd_bus_message *m, struct stats *ret) {
-        int r;
-
         *ret = (struct stats) { STAT_UNKNOWN, STAT_UNKNOWN, STAT_UNKNOWN, STAT_UNKNOWN, STAT_UNKNOWN };
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                uint64_t *field = NULL;
-                char type;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < ELEMENTSOF(stat_keys); i++)
-                        if (streq(stat_keys[i].key, key))
-                                field = (uint64_t *) ((uint8_t *) ret + stat_keys[i].offset);
-                r = sd_bus_message_peek_type(m, &type, &contents);
-                if (r < 0)
-                        return r;
-                if (field && type == 'v' && streq(contents, "t"))
-                        r = sd_bus_message_read(m, "v", "t", field);
-                else
-                        r = sd_bus_message_skip(m, "v"); /* a newer supd's key */
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return bus_read_dict(m, stat_entry, ret);
 }
 
 /* "1.5G", "12.3M", "512B": 1024-based, as systemctl status prints memory. */
