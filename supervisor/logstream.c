@@ -18,16 +18,26 @@
  * - One '\r' right before the newline (or before EOF) is dropped. Nothing else is escaped: invalid
  *   UTF-8, control characters and NUL bytes are written as they came (the in-memory tail holds
  *   C strings, so a NUL cuts its copy of the line short).
- * - Each line goes to the file with one write() on an O_APPEND fd, so a concurrent reader never sees
- *   half a line. A short write (disk full, RLIMIT_FSIZE) is truncated away again.
+ * - Lines go to the file in batches of whole lines, one write() per batch on an O_APPEND fd, so a
+ *   concurrent reader never sees half a line. A short write (disk full, RLIMIT_FSIZE) is truncated
+ *   back to the last whole line it wrote.
  * - Rotation: before writing a line that would make the file larger than the maximum size, NAME.log
- *   is renamed to NAME.log.1 (replacing the older one) and a fresh NAME.log is started. A single
- *   line larger than the maximum still goes to a fresh file of its own.
+ *   is renamed to NAME.log.1 (replacing the older one) and a fresh NAME.log is started; a batch is
+ *   split there. A single line larger than the maximum still goes to a fresh file of its own.
  * - A line that cannot be written (ENOSPC, the file cannot be opened) is dropped from the file but
- *   still enters the in-memory tail; the next line tries again.
+ *   still enters the in-memory tail; the next batch tries again.
  *
  * The order of lines within one stream is kept; lines of stdout and stderr interleave in the order
- * in which supd happened to read them. */
+ * in which supd happened to read them.
+ *
+ * Cost (DESIGN.md, "Log capture stays off the critical path"): each pipe is enlarged to
+ * LOG_PIPE_SIZE. The first readable event of a quiet pipe does not read: it stops the io watcher
+ * and arms a timer of LOG_DELAY (a single interactive line waits that long, no more), so that a
+ * burst is read with one wakeup. When the pipe is already half full, or the previous batch was a
+ * flood (LOG_FLOOD_BYTES or more), the wait is LOG_DELAY_FLOOD or nothing, so that a fast writer
+ * never blocks on a full pipe. A batch reads up to LOG_BATCH_MAX in large reads, takes one clock
+ * reading for all its lines ("the time the line was read" is the time of its batch) and writes them
+ * with one write() (more only for a batch larger than the output buffer, or at a rotation). */
 
 #include <assert.h>
 #include <errno.h>
@@ -37,18 +47,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "logstream.h"
 #include "macro.h"
 #include "time-util.h"
 #include "units.h"
 
-/* How much one wakeup of one pipe reads at most, so that a chatty unit cannot starve the loop. */
-#define LOG_READ_MAX (64U * 1024U)
+/* The pipe buffer asked for; without CAP_SYS_RESOURCE the kernel caps it at fs.pipe-max-size. */
+#define LOG_PIPE_SIZE (1024 * 1024)
+/* How much one batch of one pipe reads at most, so that a chatty unit cannot starve the loop, and
+ * how much one read() asks for. */
+#define LOG_BATCH_MAX  (1024U * 1024U)
+#define LOG_READ_CHUNK (256U * 1024U)
+/* Formatted lines waiting for their write(): a batch of short lines grows by about 35 bytes a line. */
+#define LOG_OUT_MAX (1024U * 1024U)
+/* From the first readable event of a quiet pipe to its read; after a flood, the shorter one. */
+#define LOG_DELAY       0.010
+#define LOG_DELAY_FLOOD 0.001
+#define LOG_FLOOD_BYTES (64U * 1024U)
 
 /* "2026-11-23T07:30:01.123456Z" */
 #define LOG_TIMESTAMP_LEN 27
@@ -67,6 +89,9 @@ struct log_pipe {
         const char *tag;
         int fd;
         ev_io io;
+        ev_timer delay; /* armed instead of io while a batch gathers */
+        size_t pipe_size;
+        bool flood; /* the last batch was large: keep the next wait short */
 
         /* The partial line. One byte more than a line, so that a '\r' right after a full-length
          * line can wait for the '\n' that tells whether it is dropped. */
@@ -131,34 +156,45 @@ static void log_stream_set_write_error(struct log_stream *s, int error) {
         s->write_error = error;
 }
 
-/* @line ends in '\n'. */
-static void log_stream_write_file(struct log_stream *s, const char *line, size_t n) {
-        ssize_t k;
+/* Opens the file if it is not, and rotates it if @n more bytes would take it past the maximum. */
+static int log_stream_prepare(struct log_stream *s, size_t n) {
         int r;
 
         if (s->fd < 0) {
                 r = log_stream_open_file(s, 0);
-                if (r < 0) {
-                        log_stream_set_write_error(s, r);
-                        return;
-                }
+                if (r < 0)
+                        return r;
         }
 
-        if (s->max_size != SIZE_INFINITY && s->size > 0 && s->size + n > s->max_size) {
-                r = log_stream_rotate(s);
-                if (r < 0) {
-                        log_stream_set_write_error(s, r);
-                        return;
-                }
+        if (s->max_size != SIZE_INFINITY && s->size > 0 && s->size + n > s->max_size)
+                return log_stream_rotate(s);
+        return 0;
+}
+
+/* @data is whole lines, each ending in '\n'. */
+static void log_stream_write_file(struct log_stream *s, const char *data, size_t n) {
+        ssize_t k;
+        int r;
+
+        r = log_stream_prepare(s, n);
+        if (r < 0) {
+                log_stream_set_write_error(s, r);
+                return;
         }
 
-        k = write(s->fd, line, n);
+        k = write(s->fd, data, n);
         if (k < 0)
                 r = -errno;
         else if ((size_t) k < n) {
-                /* Keep the file made of whole lines; O_APPEND puts the next one at the real end. */
-                if (ftruncate(s->fd, (off_t) s->size) < 0)
+                /* Keep the file made of whole lines (those that made it); O_APPEND puts the next
+                 * batch at the real end. */
+                const char *last = memrchr(data, '\n', (size_t) k);
+                size_t keep = last ? (size_t) (last - data) + 1 : 0;
+
+                if (ftruncate(s->fd, (off_t) (s->size + keep)) < 0)
                         s->size += (uint64_t) k;
+                else
+                        s->size += keep;
                 r = -ENOSPC;
         } else {
                 s->size += (uint64_t) k;
@@ -167,9 +203,19 @@ static void log_stream_write_file(struct log_stream *s, const char *line, size_t
         log_stream_set_write_error(s, r);
 }
 
-/* ---- lines ------------------------------------------------------------------------------- */
+/* ---- batches ----------------------------------------------------------------------------- */
 
-static size_t format_timestamp(char *buf) {
+/* Lines formatted but not written yet, all of one stream and with one timestamp. supd has one
+ * thread and a batch never spans a return to the loop, so one buffer serves every stream; it is
+ * empty between batches. */
+static struct {
+        struct log_stream *stream;
+        char stamp[LOG_TIMESTAMP_LEN + 1];
+        size_t len;
+        char buf[LOG_OUT_MAX];
+} batch;
+
+static void format_timestamp(char buf[static LOG_TIMESTAMP_LEN + 1]) {
         uint64_t usec = now(CLOCK_REALTIME);
         time_t sec = (time_t) (usec / USEC_PER_SEC);
         struct tm tm;
@@ -178,11 +224,10 @@ static size_t format_timestamp(char *buf) {
             strftime(buf, LOG_TIMESTAMP_LEN + 1, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
                 /* Cannot happen for any clock of this century; keep the column width anyway. */
                 memcpy(buf, "0000-00-00T00:00:00.000000Z", LOG_TIMESTAMP_LEN + 1);
-                return LOG_TIMESTAMP_LEN;
+                return;
         }
 
         (void) snprintf(buf + 19, LOG_TIMESTAMP_LEN + 1 - 19, ".%06uZ", (unsigned) (usec % USEC_PER_SEC));
-        return LOG_TIMESTAMP_LEN;
 }
 
 static void log_stream_remember(struct log_stream *s, const char *line, size_t n) {
@@ -195,25 +240,89 @@ static void log_stream_remember(struct log_stream *s, const char *line, size_t n
                 s->tail_count++;
 }
 
-/* One line of the file, @len <= LOG_STREAM_LINE_MAX bytes of text. */
-static void log_stream_write_line(struct log_stream *s, const char *tag, const char *text, size_t len) {
-        char line[LOG_TIMESTAMP_LEN + 1 + LOG_TAG_MAX + 1 + LOG_STREAM_LINE_MAX + 1];
-        size_t n, tag_len = strlen(tag);
+/* The last LOG_STREAM_TAIL_MAX lines of the buffer go to the tail, oldest first: copying every line
+ * of a flood would cost a malloc() each. */
+static void log_batch_remember(struct log_stream *s) {
+        size_t first = 0, end = batch.len - 1; /* end: the '\n' of the newest line not counted yet */
 
+        for (unsigned k = 0; k < LOG_STREAM_TAIL_MAX; k++) {
+                const char *nl = memrchr(batch.buf, '\n', end);
+
+                if (!nl) {
+                        first = 0;
+                        break;
+                }
+                end = (size_t) (nl - batch.buf);
+                first = end + 1;
+        }
+
+        for (size_t i = first; i < batch.len;) {
+                const char *nl = memchr(batch.buf + i, '\n', batch.len - i);
+                size_t n = (size_t) (nl - (batch.buf + i));
+
+                log_stream_remember(s, batch.buf + i, n);
+                i += n + 1;
+        }
+}
+
+static void log_batch_flush(void) {
+        if (batch.len == 0)
+                return;
+        log_batch_remember(batch.stream);
+        log_stream_write_file(batch.stream, batch.buf, batch.len);
+        batch.len = 0;
+}
+
+/* One clock read for every line until log_batch_end(). */
+static void log_batch_begin(struct log_stream *s) {
+        assert(!batch.stream);
+
+        batch.stream = s;
+        batch.len = 0;
+        format_timestamp(batch.stamp);
+}
+
+static void log_batch_end(struct log_stream *s) {
+        assert(batch.stream == s);
+
+        log_batch_flush();
+        batch.stream = NULL;
+}
+
+/* ---- lines ------------------------------------------------------------------------------- */
+
+/* One line of the file, @len <= LOG_STREAM_LINE_MAX bytes of text, into the batch. */
+static void log_stream_write_line(struct log_stream *s, const char *tag, const char *text, size_t len) {
+        size_t n, tag_len = strlen(tag);
+        char *line;
+
+        assert(batch.stream == s);
         assert(len <= LOG_STREAM_LINE_MAX);
         assert(tag_len <= LOG_TAG_MAX);
 
-        n = format_timestamp(line);
-        line[n++] = ' ';
-        memcpy(line + n, tag, tag_len);
-        n += tag_len;
-        line[n++] = ' ';
-        memcpy(line + n, text, len);
-        n += len;
-        line[n++] = '\n';
+        n = LOG_TIMESTAMP_LEN + 1 + tag_len + 1 + len + 1;
+        if (batch.len + n > sizeof(batch.buf))
+                log_batch_flush();
+        if (s->max_size != SIZE_INFINITY && s->size + batch.len > 0 &&
+            s->size + batch.len + n > s->max_size) {
+                /* The rotation point: what precedes it goes to the old file, this line starts the
+                 * new one (or is alone in a file that is empty anyway). */
+                int r;
 
-        log_stream_write_file(s, line, n);
-        log_stream_remember(s, line, n - 1);
+                log_batch_flush();
+                r = log_stream_prepare(s, n);
+                if (r < 0)
+                        log_stream_set_write_error(s, r);
+        }
+
+        line = batch.buf + batch.len;
+        memcpy(line, batch.stamp, LOG_TIMESTAMP_LEN);
+        line[LOG_TIMESTAMP_LEN] = ' ';
+        memcpy(line + LOG_TIMESTAMP_LEN + 1, tag, tag_len);
+        line[LOG_TIMESTAMP_LEN + 1 + tag_len] = ' ';
+        memcpy(line + LOG_TIMESTAMP_LEN + 1 + tag_len + 1, text, len);
+        line[n - 1] = '\n';
+        batch.len += n;
 }
 
 /* Where to cut a text longer than a line: at LOG_STREAM_LINE_MAX, or up to three bytes earlier
@@ -285,39 +394,52 @@ static void log_pipe_feed(struct log_pipe *p, const char *data, size_t n) {
         }
 }
 
-/* Reads what is there, at most LOG_READ_MAX. Returns 0 on EOF, -EAGAIN when drained, > 0 when the
- * budget ran out with more maybe left, other -errno on failure. */
-static int log_pipe_read(struct log_pipe *p) {
+/* One batch: reads what is there, at most LOG_BATCH_MAX, and writes its lines. Returns 0 on EOF,
+ * -EAGAIN when drained, > 0 when the budget ran out with more maybe left, other -errno on failure;
+ * *ret_total: how much it read. */
+static int log_pipe_read(struct log_pipe *p, size_t *ret_total) {
         /* supd has one thread: one buffer serves every pipe. */
-        static char buf[LOG_READ_MAX];
+        static char buf[LOG_READ_CHUNK];
         size_t total = 0;
+        int r = 1;
 
-        while (total < sizeof(buf)) {
-                ssize_t n = read(p->fd, buf, sizeof(buf) - total);
+        log_batch_begin(p->stream);
+        while (total < LOG_BATCH_MAX) {
+                ssize_t n = read(p->fd, buf, MIN(sizeof(buf), LOG_BATCH_MAX - total));
 
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                        r = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                        break;
                 }
-                if (n == 0)
-                        return 0;
+                if (n == 0) {
+                        r = 0;
+                        break;
+                }
 
                 log_pipe_feed(p, buf, (size_t) n);
                 total += (size_t) n;
         }
+        log_batch_end(p->stream);
 
-        return 1;
+        if (ret_total)
+                *ret_total = total;
+        return r;
 }
 
 /* Flushes the partial line, stops watching, unlinks and frees @p. */
 static void log_pipe_close(struct log_pipe *p) {
         struct log_stream *s = p->stream;
 
-        if (p->len > 0)
+        if (p->len > 0) {
+                log_batch_begin(s);
                 log_pipe_end_line(p);
+                log_batch_end(s);
+        }
 
         ev_io_stop(s->loop, &p->io);
+        ev_timer_stop(s->loop, &p->delay);
         p->fd = safe_close(p->fd);
 
         for (struct log_pipe **i = &s->pipes; *i; i = &(*i)->next)
@@ -328,19 +450,55 @@ static void log_pipe_close(struct log_pipe *p) {
         free(p);
 }
 
-static void log_pipe_io(struct ev_loop *loop, ev_io *w, int revents) {
-        struct log_pipe *p = w->data;
+static void log_pipe_wait(struct log_pipe *p, double delay) {
+        ev_timer_set(&p->delay, delay, 0.);
+        ev_timer_start(p->stream->loop, &p->delay);
+}
+
+/* A batch now, then what to wait for before the next one. */
+static void log_pipe_batch(struct log_pipe *p) {
+        size_t total = 0;
         int r;
 
-        r = log_pipe_read(p);
-        if (r > 0 || r == -EAGAIN)
+        r = log_pipe_read(p, &total);
+        if (r > 0) {
+                /* More than a batch is there: again after the loop's other watchers had a turn. */
+                p->flood = true;
+                log_pipe_wait(p, 0.);
                 return;
+        }
+        if (r == -EAGAIN) {
+                /* A flood is read on a short timer, without waiting for the pipe's next event. */
+                p->flood = total >= LOG_FLOOD_BYTES;
+                if (p->flood)
+                        log_pipe_wait(p, LOG_DELAY_FLOOD);
+                else
+                        ev_io_start(p->stream->loop, &p->io);
+                return;
+        }
 
         /* EOF, or a read error that would only repeat (EIO): this pipe is done. */
         if (r < 0)
                 (void) log_debug_errno(r, "Failed to read %s of '%s', closing it: %m", p->tag,
                                        p->stream->path);
         log_pipe_close(p);
+}
+
+static void log_pipe_delay(struct ev_loop *loop, ev_timer *w, int revents) {
+        log_pipe_batch(w->data);
+}
+
+static void log_pipe_io(struct ev_loop *loop, ev_io *w, int revents) {
+        struct log_pipe *p = w->data;
+        int avail;
+
+        /* The first event of a quiet pipe: let the batch gather. Unless the pipe is half full
+         * already, or readable with nothing in it (EOF): then at once. */
+        ev_io_stop(loop, &p->io);
+        if (ioctl(p->fd, FIONREAD, &avail) < 0 || avail == 0 || (size_t) avail >= p->pipe_size / 2)
+                log_pipe_batch(p);
+        else
+                log_pipe_wait(p, LOG_DELAY);
 }
 
 static int fd_nonblock(int fd) {
@@ -353,12 +511,36 @@ static int fd_nonblock(int fd) {
         return 0;
 }
 
+/* Makes the pipe LOG_PIPE_SIZE large, or as large as fs.pipe-max-size allows, or leaves it; returns
+ * its size. */
+static size_t log_pipe_grow(int fd) {
+        int r;
+
+        r = fcntl(fd, F_SETPIPE_SZ, LOG_PIPE_SIZE);
+        if (r < 0) {
+                _cleanup_free_ char *max = NULL;
+                unsigned long m;
+
+                if (read_full_file("/proc/sys/fs/pipe-max-size", 64, READ_FULL_TEXT, &max, NULL) >= 0) {
+                        m = strtoul(max, NULL, 10);
+                        if (m > 0 && m < LOG_PIPE_SIZE)
+                                r = fcntl(fd, F_SETPIPE_SZ, (int) m);
+                }
+        }
+        if (r < 0)
+                r = fcntl(fd, F_GETPIPE_SZ);
+        return r > 0 ? (size_t) r : 4096;
+}
+
 static void log_pipe_start(struct log_stream *s, struct log_pipe *p, const char *tag, int fd) {
         p->stream = s;
         p->tag = tag;
         p->fd = fd;
+        p->pipe_size = log_pipe_grow(fd);
         ev_io_init(&p->io, log_pipe_io, fd, EV_READ);
         p->io.data = p;
+        ev_init(&p->delay, log_pipe_delay);
+        p->delay.data = p;
         ev_io_start(s->loop, &p->io);
 
         p->next = s->pipes;
@@ -472,10 +654,9 @@ void log_stream_note(struct log_stream *s, const char *fmt, ...) {
                 return;
         len = MIN((size_t) n, sizeof(buf) - 1); /* longer notes are cut to one line's length */
 
-        if (len == 0) {
+        log_batch_begin(s);
+        if (len == 0)
                 log_stream_emit(s, "supd", buf, 0);
-                return;
-        }
 
         /* One line per line of the note; a final newline does not add an empty one. */
         while (i < len) {
@@ -485,6 +666,7 @@ void log_stream_note(struct log_stream *s, const char *fmt, ...) {
                 log_stream_emit(s, "supd", buf + i, k);
                 i += k + 1;
         }
+        log_batch_end(s);
 }
 
 int log_stream_tail(struct log_stream *s, unsigned n, char ***ret) {
@@ -525,7 +707,7 @@ void log_stream_flush(struct log_stream *s) {
         while (s->pipes) {
                 struct log_pipe *p = s->pipes;
 
-                (void) log_pipe_read(p);
+                (void) log_pipe_read(p, NULL);
                 log_pipe_close(p);
         }
 }
@@ -535,7 +717,7 @@ void log_stream_drain(struct log_stream *s) {
          * Pipes at EOF are closed as the watcher would; live ones stay. One read each, bounded. */
         for (struct log_pipe *p = s->pipes, *next; p; p = next) {
                 next = p->next;
-                int r = log_pipe_read(p);
+                int r = log_pipe_read(p, NULL);
                 if (r == 0 || (r < 0 && r != -EAGAIN))
                         log_pipe_close(p);
         }

@@ -2,7 +2,8 @@
 
 /* Tests of supervisor/logstream.c on a real libev loop and real pipes, in a temporary directory:
  * the line format, order per stream, partial and long lines, several runs' pipes at once, rotation,
- * notes, the in-memory tail, write failures, flushing on free, and no fd leaks. No root needed. */
+ * notes, the in-memory tail, write failures, flushing on free, batching of a flood and the latency
+ * of a single line, and no fd leaks. No root needed. */
 
 #include <dirent.h>
 #include <ev.h>
@@ -607,6 +608,33 @@ static void test_write_failure(void) {
                    startswith(strstr(tail[2], " supd ") ?: "", " supd Dropped") &&
                    endswith(tail[3], " After."),
            "in order");
+
+        /* a batch of 10 lines (100 bytes each) from a pipe, cut short after 250 bytes: the two
+         * whole lines stay, the half of the third goes */
+        {
+                _cleanup_strv_free_ char **batch = NULL, **out = NULL;
+                int o, e, v1 = 0, v2 = 0;
+
+                is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for a short batch write");
+                write_numbered(o, 1, 10);
+                close(o);
+                close(e);
+                lim.rlim_cur = file_size(path) + 250;
+                signal(SIGXFSZ, SIG_IGN);
+                if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
+                        abort();
+                ok(run_until_eof(5.), "short batch read to EOF");
+                if (setrlimit(RLIMIT_FSIZE, &old) < 0)
+                        abort();
+                signal(SIGXFSZ, SIG_DFL);
+
+                batch = read_lines(path, &whole);
+                out = texts_of(batch, "stdout", NULL);
+                ok(batch && whole && strv_length(batch) == 4 && strv_length(out) == 2 &&
+                           sscanf(out[0], "line %d", &v1) == 1 && sscanf(out[1], "line %d", &v2) == 1 &&
+                           v1 == 1 && v2 == 2,
+                   "a short write of a batch keeps the whole lines it wrote");
+        }
         log_stream_free(s);
 
         /* the directory is gone: new fails cleanly */
@@ -632,7 +660,7 @@ static void test_free_flushes(void) {
                 return;
         is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes held open by the writer");
         writef(o, "complete\npartial");
-        ev_run(loop, EVRUN_NOWAIT);
+        (void) run_until_eof(0.1); /* the pipes stay open: this waits out the batching delay */
 
         lines = read_lines(path, NULL);
         ok(lines && strv_length(lines) == 1 && endswith(lines[0], " stdout complete"),
@@ -694,6 +722,118 @@ static void test_volume(void) {
         log_stream_free(s);
 }
 
+/* ---- batching: a flood of short lines, a single line's latency ------------------------------ */
+
+static void guard_cb(struct ev_loop *l, ev_timer *w, int revents) {
+        *(bool *) w->data = true;
+}
+
+static double mono_sec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Under ASan every realloc of the test's line vectors moves them: fewer lines keep it linear enough. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FLOOD_LINES 10000
+#else
+#define FLOOD_LINES 100000
+#endif
+
+static void test_flood(void) {
+        _cleanup_free_ char *path = path_in_tmp("f.log");
+        _cleanup_strv_free_ char **lines = NULL, **out = NULL;
+        struct log_stream *s = NULL;
+        int o, e, status, bad = 0, bad_time = 0, pipe_size;
+        bool whole = false, timed_out = false;
+        uint64_t size_before;
+        double start, waited;
+        ev_timer guard;
+        pid_t pid;
+
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(f.log)");
+        if (!s)
+                return;
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for a flood");
+        pipe_size = fcntl(o, F_GETPIPE_SZ);
+        ok(pipe_size > 65536, "the pipe is enlarged beyond the default (%d bytes)", pipe_size);
+
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                /* as a program with stdio would: full 4 KiB writes, lines cut across them */
+                char buf[4096];
+                size_t n = 0;
+
+                for (int i = 1; i <= FLOOD_LINES; i++) {
+                        char line[32];
+                        int k = snprintf(line, sizeof(line), "flood %d\n", i);
+
+                        for (int j = 0; j < k; j++) {
+                                buf[n++] = line[j];
+                                if (n == sizeof(buf)) {
+                                        write_all(o, buf, n);
+                                        n = 0;
+                                }
+                        }
+                }
+                write_all(o, buf, n);
+                _exit(0);
+        }
+        close(o);
+        close(e);
+
+        ok(run_until_eof(20.), "a flood of %d lines is read to EOF", FLOOD_LINES);
+        ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "flooding child exited cleanly");
+        lines = read_lines(path, &whole);
+        ok(lines && whole, "f.log is made of whole lines");
+        for (size_t i = 0; lines && lines[i]; i++) {
+                char t[8];
+
+                if (!parse_line(lines[i], t) || (i > 0 && strncmp(lines[i - 1], lines[i], 27) > 0))
+                        bad_time++;
+        }
+        is_int(bad_time, 0, "every timestamp well-formed, and never going back");
+        out = texts_of(lines, "stdout", NULL);
+        for (int i = 0; i < FLOOD_LINES; i++) {
+                int v = -1;
+                if (!out || !out[i] || sscanf(out[i], "flood %d", &v) != 1 || v != i + 1)
+                        bad++;
+        }
+        ok(bad == 0 && strv_length(out) == FLOOD_LINES, "all %d lines, complete and in order", FLOOD_LINES);
+
+        /* a single line, written alone into a quiet pipe, is not held back for long */
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for a single line");
+        size_before = file_size(path);
+        /* The loop's clock is as old as its last iteration, which the checks above may have made
+         * long ago: a timer armed from it would be already due. */
+        ev_now_update(loop);
+        ev_timer_init(&guard, guard_cb, 1., 0.);
+        guard.data = &timed_out;
+        ev_timer_start(loop, &guard);
+        start = mono_sec();
+        writef(o, "alone\n");
+        while (file_size(path) == size_before && !timed_out)
+                ev_run(loop, EVRUN_ONCE);
+        waited = mono_sec() - start;
+        ev_timer_stop(loop, &guard);
+        ok(!timed_out && waited < 0.1, "a single line reaches the file within 100 ms (%.1f ms)",
+           waited * 1000);
+        strv_free(lines);
+        lines = read_lines(path, &whole);
+        ok(lines && whole && strv_length(lines) == FLOOD_LINES + 1 &&
+                   endswith(lines[FLOOD_LINES], " stdout alone"),
+           "as one whole line");
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "single-line pipes read to EOF");
+        log_stream_free(s);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static void remove_tmpdir(void) {
@@ -724,6 +864,7 @@ int main(void) {
         test_write_failure();
         test_free_flushes();
         test_volume();
+        test_flood();
 
         is_int(ev_run(loop, EVRUN_NOWAIT), 0, "no watcher left on the loop");
         ev_loop_destroy(loop);
