@@ -56,6 +56,17 @@ static int find_unit(struct bus_conn *c, sd_bus_message *m, struct unit **ret, s
         return 0;
 }
 
+/* For the methods that change anything: root only, then the unit the call names. */
+static int find_unit_privileged(struct bus_conn *c, sd_bus_message *m, const char *verb, struct unit **ret,
+                                sd_bus_error *ret_error) {
+        int r;
+
+        r = bus_check_privileged(c, verb, ret_error);
+        if (r < 0)
+                return r;
+        return find_unit(c, m, ret, ret_error);
+}
+
 /* ---- org.sup.Manager1 ------------------------------------------------------------------------------ */
 
 static int method_list_units(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -245,10 +256,7 @@ static int unit_request(sd_bus_message *m, struct bus_conn *c, const char *verb,
         struct unit *u;
         int r;
 
-        r = bus_check_privileged(c, verb, ret_error);
-        if (r < 0)
-                return r;
-        r = find_unit(c, m, &u, ret_error);
+        r = find_unit_privileged(c, m, verb, &u, ret_error);
         if (r < 0)
                 return r;
 
@@ -280,10 +288,7 @@ static int method_kill_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret
         bool all;
         int r;
 
-        r = bus_check_privileged(c, "kill", ret_error);
-        if (r < 0)
-                return r;
-        r = find_unit(c, m, &u, ret_error);
+        r = find_unit_privileged(c, m, "kill", &u, ret_error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(m, "si", &whom, &sig);
@@ -313,10 +318,7 @@ static int method_reset_failed(sd_bus_message *m, void *userdata, sd_bus_error *
         struct unit *u;
         int r;
 
-        r = bus_check_privileged(c, "reset-failed", ret_error);
-        if (r < 0)
-                return r;
-        r = find_unit(c, m, &u, ret_error);
+        r = find_unit_privileged(c, m, "reset-failed", &u, ret_error);
         if (r < 0)
                 return r;
 
@@ -331,10 +333,7 @@ static int freeze_or_thaw(sd_bus_message *m, struct bus_conn *c, bool freeze, sd
         struct unit *u;
         int r;
 
-        r = bus_check_privileged(c, verb, ret_error);
-        if (r < 0)
-                return r;
-        r = find_unit(c, m, &u, ret_error);
+        r = find_unit_privileged(c, m, verb, &u, ret_error);
         if (r < 0)
                 return r;
 
@@ -536,10 +535,7 @@ static int method_exec(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         int stdio[3], tty, r;
         struct unit *u;
 
-        r = bus_check_privileged(c, "exec", ret_error);
-        if (r < 0)
-                return r;
-        r = find_unit(c, m, &u, ret_error);
+        r = find_unit_privileged(c, m, "exec", &u, ret_error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read_strv(m, &argv);

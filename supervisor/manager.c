@@ -410,18 +410,6 @@ static struct unit *manager_unit_by_pid(struct manager *m, pid_t pid) {
         return NULL;
 }
 
-struct ev_loop *manager_loop(struct manager *m) {
-        return m->loop;
-}
-
-int manager_init_fd(struct manager *m) {
-        return m->init_fd;
-}
-
-struct unit_exec **manager_execs(struct manager *m) {
-        return &m->execs;
-}
-
 void manager_reap(struct manager *m) {
         for (;;) {
                 siginfo_t si = {};

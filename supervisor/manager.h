@@ -122,10 +122,6 @@ int manager_request_shutdown(struct manager *m, enum manager_shutdown how, const
  */
 int manager_reload(struct manager *m, char ***ret_errors);
 
-/* For unit-exec.c: the loop, sup-init's memfd, and the list of commands exec'd into units. */
-struct ev_loop *manager_loop(struct manager *m);
-int manager_init_fd(struct manager *m);
-struct unit_exec **manager_execs(struct manager *m);
 
 /* Child processes: called on SIGCHLD; reaps every child that is not a unit's main process. */
 void manager_reap(struct manager *m);

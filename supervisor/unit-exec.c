@@ -27,7 +27,7 @@
 
 struct unit_exec {
         struct manager *manager;
-        struct unit_exec *prev, *next; /* manager_execs() */
+        struct unit_exec *prev, *next; /* the manager's execs list */
         char *unit;                    /* name, for the log */
         char *argv0;                   /* the command, for messages */
         pid_t pid;
@@ -52,14 +52,14 @@ struct unit_exec *unit_exec_free(struct unit_exec *x) {
                 return NULL;
         if (x->pidfd >= 0 && !x->exited)
                 (void) syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0);
-        ev_io_stop(manager_loop(x->manager), &x->pidfd_watch);
-        ev_io_stop(manager_loop(x->manager), &x->sync_watch);
+        ev_io_stop(x->manager->loop, &x->pidfd_watch);
+        ev_io_stop(x->manager->loop, &x->sync_watch);
         safe_close(x->pidfd);
         safe_close(x->sync_fd);
         safe_close(x->master);
 
         /* Not reaped yet: manager_reap() takes it as any other child from now on. */
-        head = manager_execs(x->manager);
+        head = &x->manager->execs;
         if (x->prev)
                 x->prev->next = x->next;
         else if (*head == x)
@@ -88,7 +88,7 @@ static int exec_outcome(struct unit_exec *x) {
         r = launch_finish_pty(x->sync_fd, &e, &x->master);
         if (r == 0)
                 return 0;
-        ev_io_stop(manager_loop(x->manager), &x->sync_watch);
+        ev_io_stop(x->manager->loop, &x->sync_watch);
         x->sync_fd = safe_close(x->sync_fd);
         if (r < 0) {
                 struct unit *u = manager_find_unit(x->manager, x->unit);
@@ -134,7 +134,7 @@ static void exec_reap(struct unit_exec *x) {
         if (si.si_pid == 0)
                 return;
         x->exited = true;
-        ev_io_stop(manager_loop(x->manager), &x->pidfd_watch);
+        ev_io_stop(x->manager->loop, &x->pidfd_watch);
 
         /* The outcome first, even when both arrived in the same loop iteration. */
         if (!x->started) {
@@ -157,7 +157,7 @@ static void exec_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents) {
 }
 
 bool unit_exec_reap(struct manager *m, pid_t pid) {
-        for (struct unit_exec *x = *manager_execs(m); x; x = x->next)
+        for (struct unit_exec *x = m->execs; x; x = x->next)
                 if (x->pid == pid && !x->exited) {
                         exec_reap(x);
                         return true;
@@ -215,7 +215,7 @@ int unit_exec_new(struct unit *u, char *const *argv, char *const *env, bool tty,
         };
         struct launch_request req = {
                 .config = &cmd,
-                .init_fd = manager_init_fd(m),
+                .init_fd = m->init_fd,
                 .cgroup_fd = cgroup_fd,
                 .attach = exec_attach_cb,
                 .attach_userdata = u->cgroup,
@@ -259,13 +259,13 @@ int unit_exec_new(struct unit *u, char *const *argv, char *const *env, bool tty,
         ev_io_init(&x->pidfd_watch, exec_pidfd_cb, x->pidfd, EV_READ);
         ev_io_init(&x->sync_watch, exec_sync_cb, x->sync_fd, EV_READ);
         x->pidfd_watch.data = x->sync_watch.data = x;
-        ev_io_start(manager_loop(m), &x->pidfd_watch);
-        ev_io_start(manager_loop(m), &x->sync_watch);
+        ev_io_start(m->loop, &x->pidfd_watch);
+        ev_io_start(m->loop, &x->sync_watch);
 
-        x->next = *manager_execs(m);
+        x->next = m->execs;
         if (x->next)
                 x->next->prev = x;
-        *manager_execs(m) = x;
+        m->execs = x;
         log_debug("%s: exec of %s as pid " PID_FMT, u->name, argv[0], x->pid);
 
         *ret = TAKE_PTR(x);
