@@ -15,29 +15,83 @@
 
 #define READ_CHUNK 4096
 
-int read_full_file_at(int dir_fd, const char *path, size_t max_size, unsigned flags, char **ret,
-                      size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
+const char *file_type_to_string(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFREG:
+                return "regular file";
+        case S_IFDIR:
+                return "directory";
+        case S_IFIFO:
+                return "FIFO";
+        case S_IFSOCK:
+                return "socket";
+        case S_IFCHR:
+                return "character device";
+        case S_IFBLK:
+                return "block device";
+        case S_IFLNK:
+                return "symbolic link";
+        default:
+                return "unknown type";
+        }
+}
+
+/* 0 for a regular file; else -EISDIR or -EBADFD, with the type in *ret_type. */
+static int check_regular(const struct stat *st, mode_t *ret_type) {
+        if (S_ISREG(st->st_mode))
+                return 0;
+        if (ret_type)
+                *ret_type = st->st_mode & S_IFMT;
+        return S_ISDIR(st->st_mode) ? -EISDIR : -EBADFD;
+}
+
+int open_regular_file_at(int dir_fd, const char *path, mode_t *ret_type) {
+        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
+        struct stat st;
+        int r;
+
+        assert(path);
+
+        /* O_PATH opens nothing: the type is known before any open(2) can block or have an effect. */
+        pfd = openat(dir_fd, path, O_PATH | O_CLOEXEC);
+        if (pfd < 0)
+                return -errno;
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        r = check_regular(&st, ret_type);
+        if (r < 0)
+                return r;
+
+        /* Not a reopen of pfd through /proc/self/fd: that needs /proc, which supctl verify and an early
+         * PID 1 may not have. The path may name another file by now, so it is checked again. */
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = check_regular(&st, ret_type);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
+int read_full_fd(int fd, size_t max_size, unsigned flags, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         /* Room for @max_size bytes, one more to tell a longer file, and the NUL. */
         size_t limit = max_size < SIZE_MAX - 2 ? max_size + 2 : SIZE_MAX;
         size_t len = 0, allocated = 0;
         struct stat st;
+        int r;
 
-        assert(path);
+        assert(fd >= 0);
         assert(ret);
 
-        fd = openat(dir_fd, path,
-                    O_RDONLY | O_CLOEXEC | O_NOCTTY | (flags & READ_FULL_REGULAR ? O_NONBLOCK : 0));
-        if (fd < 0)
-                return -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (flags & READ_FULL_REGULAR) {
-                if (S_ISDIR(st.st_mode))
-                        return -EISDIR;
-                if (!S_ISREG(st.st_mode))
-                        return -EBADFD;
+                r = check_regular(&st, NULL);
+                if (r < 0)
+                        return r;
         }
         if (S_ISREG(st.st_mode) && st.st_size > 0) {
                 if ((uint64_t) st.st_size > max_size)
@@ -86,6 +140,25 @@ int read_full_file_at(int dir_fd, const char *path, size_t max_size, unsigned fl
         if (ret_size)
                 *ret_size = len;
         return 0;
+}
+
+int read_full_file_at(int dir_fd, const char *path, size_t max_size, unsigned flags, char **ret,
+                      size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+
+        assert(path);
+        assert(ret);
+
+        if (flags & READ_FULL_REGULAR)
+                fd = open_regular_file_at(dir_fd, path, NULL);
+        else {
+                fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return -errno;
+        }
+        if (fd < 0)
+                return fd;
+        return read_full_fd(fd, max_size, flags, ret, ret_size);
 }
 
 int write_string_file_at(int dir_fd, const char *path, const char *value) {

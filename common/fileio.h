@@ -10,8 +10,9 @@
 #include <sys/types.h>
 
 enum read_full_flags {
-        /* Only a regular file: -EISDIR for a directory, -EBADFD for anything else. The open is
-         * non-blocking, so that a FIFO planted where a file is expected cannot block the caller. */
+        /* Only a regular file: -EISDIR for a directory, -EBADFD for anything else, refused before it
+         * is opened (open_regular_file_at()), so that a FIFO or a device node planted where a file is
+         * expected can neither block the caller nor be opened by it. */
         READ_FULL_REGULAR = 1 << 0,
         /* Refuse data with a NUL byte in it (-EBADMSG): the caller parses it as one C string. */
         READ_FULL_TEXT = 1 << 1,
@@ -34,6 +35,44 @@ enum read_full_flags {
  */
 int read_full_file_at(int dir_fd, const char *path, size_t max_size, unsigned flags, char **ret,
                       size_t *ret_size);
+
+/**
+ * read_full_fd() - read an open file to its end into a NUL-terminated buffer
+ * @fd: the file, read from its current offset; not closed
+ * @max_size, @flags, @ret, @ret_size: as for read_full_file_at(); READ_FULL_REGULAR looks at @fd
+ *
+ * Returns: as read_full_file_at(), without the errors of open(2).
+ */
+int read_full_fd(int fd, size_t max_size, unsigned flags, char **ret, size_t *ret_size);
+
+/**
+ * open_regular_file_at() - open a regular file for reading, and refuse anything else unopened
+ * @dir_fd: directory @path is relative to, or AT_FDCWD
+ * @path: the file; symlinks are followed (a loop fails at once, -ELOOP)
+ * @ret_type: when @path is refused for its type (-EISDIR, -EBADFD), that type (st_mode & S_IFMT),
+ *            for the caller's message (file_type_to_string()); untouched otherwise; may be NULL
+ *
+ * For files a user may have put anything in place of (a units directory, EnvironmentFile=).
+ * What @path is gets looked at through an O_PATH fd first, which opens nothing: a FIFO is not
+ * waited on and no driver's open() runs for a device node (a tape that rewinds, a watchdog that
+ * arms, a serial line that raises DTR). Only a regular file is then opened, by its path again,
+ * non-blocking, and checked again: a FIFO swapped in between is refused without blocking (a
+ * device swapped in between is opened, then refused).
+ *
+ * Returns: an O_RDONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK fd, owned by the caller; -EISDIR for a
+ * directory, -EBADFD for any other file that is not a regular one; or the -errno of open(2)
+ * or fstat(2).
+ */
+int open_regular_file_at(int dir_fd, const char *path, mode_t *ret_type);
+
+/**
+ * file_type_to_string() - the type of a file in words, for messages
+ * @mode: an st_mode (only its S_IFMT bits count)
+ *
+ * Returns: "regular file", "directory", "FIFO", "socket", "character device", "block device",
+ * "symbolic link" or "unknown type"; a static string.
+ */
+const char *file_type_to_string(mode_t mode);
 
 /* read_full_file_at() relative to the working directory. */
 static inline int read_full_file(const char *path, size_t max_size, unsigned flags, char **ret,

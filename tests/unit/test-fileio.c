@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
 /* common/fileio.h in a temporary directory: whole-file reads with their cap and flags, atomic
- * writes, single writes, mkdir_p and rm_rf. No root needed. */
+ * writes, single writes, mkdir_p and rm_rf; opening only regular files, refusing FIFOs, devices
+ * and symlink loops unopened. No root needed. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +95,77 @@ static void test_read(void) {
         s = mfree(s);
 }
 
+static void test_open_regular(void) {
+        _cleanup_free_ char *s = NULL;
+        mode_t type = 0;
+        int fd, flags;
+
+        put("reg", "regular\n", 8);
+        fd = open_regular_file_at(AT_FDCWD, p("reg"), &type);
+        ok(fd >= 0, "open_regular_file_at(): a regular file");
+        flags = fd >= 0 ? fcntl(fd, F_GETFL) : 0;
+        ok((flags & O_ACCMODE) == O_RDONLY && (flags & O_NONBLOCK), "read-only and non-blocking");
+        ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC), "close-on-exec");
+        is_int(type, 0, "the type is left alone on success");
+        if (fd >= 0) {
+                is_int(read_full_fd(fd, 100, READ_FULL_REGULAR | READ_FULL_TEXT, &s, NULL), 0, "read_full_fd()");
+                is_str(s, "regular\n", "its contents");
+                s = mfree(s);
+                /* From the current offset: nothing is left. */
+                is_int(read_full_fd(fd, 100, 0, &s, NULL), 0, "read_full_fd() at the end");
+                is_str(s, "", "reads nothing more");
+                s = mfree(s);
+                close(fd);
+        }
+
+        is_int(open_regular_file_at(AT_FDCWD, dir, &type), -EISDIR, "a directory: -EISDIR");
+        ok(S_ISDIR(type), "... with its type");
+        type = 0;
+        /* "fifo" is test_read()'s, and nobody writes to it: an open(2) for reading would block. */
+        is_int(open_regular_file_at(AT_FDCWD, p("fifo"), &type), -EBADFD, "a FIFO: -EBADFD, without blocking");
+        ok(S_ISFIFO(type), "... with its type");
+        type = 0;
+        is_int(open_regular_file_at(AT_FDCWD, "/dev/null", &type), -EBADFD, "a device node: -EBADFD");
+        ok(S_ISCHR(type), "... with its type");
+        is_int(open_regular_file_at(AT_FDCWD, "/dev/null", NULL), -EBADFD, "no type asked for");
+        is_int(read_full_file("/dev/null", 100, READ_FULL_REGULAR, &s, NULL), -EBADFD,
+               "READ_FULL_REGULAR: a device node refused");
+
+        is_int(symlink("reg", p("to-reg")), 0, "a symlink to a regular file");
+        fd = open_regular_file_at(AT_FDCWD, p("to-reg"), NULL);
+        ok(fd >= 0, "is followed");
+        if (fd >= 0)
+                close(fd);
+        is_int(symlink("fifo", p("to-fifo")), 0, "a symlink to the FIFO");
+        is_int(open_regular_file_at(AT_FDCWD, p("to-fifo"), &type), -EBADFD, "is refused as what it points at");
+        is_int(symlink("loop-b", p("loop-a")), 0, "a symlink loop a -> b ...");
+        is_int(symlink("loop-a", p("loop-b")), 0, "... -> a");
+        type = 0;
+        is_int(open_regular_file_at(AT_FDCWD, p("loop-a"), &type), -ELOOP, "-ELOOP, at once");
+        is_int(type, 0, "the type is left alone on another error");
+        is_int(symlink("nowhere", p("dangling")), 0, "a dangling symlink");
+        is_int(open_regular_file_at(AT_FDCWD, p("dangling"), NULL), -ENOENT, "-ENOENT");
+        is_int(open_regular_file_at(AT_FDCWD, p("missing"), NULL), -ENOENT, "a missing file: -ENOENT");
+
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = open_regular_file_at(dfd, "reg", NULL);
+        ok(fd >= 0, "relative to a directory fd");
+        if (fd >= 0)
+                close(fd);
+        is_int(open_regular_file_at(dfd, "fifo", NULL), -EBADFD, "relative to a directory fd, a FIFO");
+}
+
+static void test_file_type(void) {
+        is_str(file_type_to_string(S_IFREG | 0644), "regular file", "file_type_to_string(): regular file");
+        is_str(file_type_to_string(S_IFDIR), "directory", "directory");
+        is_str(file_type_to_string(S_IFIFO), "FIFO", "FIFO");
+        is_str(file_type_to_string(S_IFSOCK), "socket", "socket");
+        is_str(file_type_to_string(S_IFCHR), "character device", "character device");
+        is_str(file_type_to_string(S_IFBLK), "block device", "block device");
+        is_str(file_type_to_string(S_IFLNK), "symbolic link", "symbolic link");
+        is_str(file_type_to_string(0), "unknown type", "no type");
+}
+
 static void test_write_atomic(void) {
         _cleanup_free_ char *s = NULL;
         unsigned left = 0;
@@ -166,7 +238,12 @@ static void test_rm_rf(void) {
 int main(void) {
         if (!mkdtemp(dir))
                 return tap_skip_all("cannot make a temporary directory");
+        /* A FIFO opened for reading would block: the alarm turns that into a failure. */
+        alarm(10);
         test_read();
+        test_open_regular();
+        alarm(0);
+        test_file_type();
         test_write_atomic();
         test_write_string();
         test_mkdir_p();
