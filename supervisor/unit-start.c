@@ -183,10 +183,9 @@ static int step_env_files(struct start_tx *tx) {
                 if (r == -ENOENT && f->optional)
                         continue;
                 if (r < 0) {
+                        /* "PATH: not a regular file (FIFO)", "PATH:LINE: invalid variable name ..." */
                         if (error)
-                                tx->message = strprintf("read EnvironmentFile=: %s", error);
-                        else
-                                tx->message = strprintf("read EnvironmentFile=%s: %s", f->path, strerror(-r));
+                                tx->message = strprintf("read EnvironmentFile=%s", error);
                         return r;
                 }
                 r = strv_consume_strv(&tx->env, vars);

@@ -136,11 +136,19 @@ int environment_file_parse(const char *display, char *text, char ***ret, char **
 }
 
 int unit_environment_file_read(const char *path, char ***ret, char **ret_error) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *problem = NULL;
         int r;
 
-        r = unit_file_read(path, &text);
-        if (r < 0)
+        r = unit_file_read(path, &text, ret_error ? &problem : NULL);
+        if (r == -ENOMEM)
                 return r;
+        if (r < 0) {
+                if (ret_error) {
+                        *ret_error = strprintf("%s: %s", path, problem);
+                        if (!*ret_error)
+                                return -ENOMEM;
+                }
+                return r;
+        }
         return environment_file_parse(path, text, ret, ret_error);
 }

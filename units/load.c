@@ -159,39 +159,60 @@ static int dir_list(const char *dir, const char *const *suffixes, bool join, cha
         return 0;
 }
 
-/* The *.conf files of DIR, sorted, as full paths; none when DIR does not exist. */
-static int list_dropins(const char *dir, char ***ret) {
+/* The *.conf files of DIR, sorted, as full paths; none when DIR does not exist. When DIR cannot be
+ * listed, *ret_problem says why ("not a directory (FIFO)"). opendir() opens with O_DIRECTORY, which
+ * refuses anything else before it is opened: a FIFO or a device named NAME.unit.d cannot block. */
+static int list_dropins(const char *dir, char ***ret, char **ret_problem) {
         static const char *const conf[] = { ".conf", NULL };
-        int r = dir_list(dir, conf, true, ret);
+        struct stat st;
+        int r;
 
-        if (r == -ENOENT || r == -ENOTDIR) {
-                *ret = NULL;
-                return 0;
-        }
-        return r;
+        r = dir_list(dir, conf, true, ret);
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        *ret = NULL;
+        if (r == -ENOENT)
+                return 0; /* none, or a dangling symlink: no drop-ins */
+        if (r == -ENOTDIR && stat(dir, &st) >= 0)
+                *ret_problem = strprintf("not a directory (%s)", file_type_to_string(st.st_mode));
+        else
+                *ret_problem = unit_file_problem(r, 0);
+        return *ret_problem ? r : -ENOMEM;
 }
 
 static int load_unit_file(struct unit_set *s, const char *path, const char *name) {
         _cleanup_strv_free_ char **dropins = NULL;
-        _cleanup_free_ char *ddir = NULL;
+        _cleanup_free_ char *ddir = NULL, *problem = NULL;
         struct unit_config *u = NULL;
+        size_t dir_diag = SIZE_MAX;
         int r;
 
         ddir = strprintf("%s.d", path);
         if (!ddir)
                 return -ENOMEM;
-        r = list_dropins(ddir, &dropins);
+        r = list_dropins(ddir, &dropins, &problem);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0) {
-                if (r == -ENOMEM)
-                        return r;
-                if (diag_add(&s->diags, &s->n_diags, ddir, 0, NULL, "cannot read: %s", strerror(-r)) < 0)
+                dir_diag = s->n_diags;
+                if (diag_add(&s->diags, &s->n_diags, ddir, 0, NULL, "%s", problem) < 0)
                         return -ENOMEM;
         }
         r = unit_config_load(path, name, dropins, &s->diags, &s->n_diags, &u);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return 0; /* unreadable: recorded as a diag */
+                return 0; /* gone meanwhile, or a dangling symlink: no unit */
+        if (dir_diag != SIZE_MAX) {
+                /* Its drop-ins are unknown: the unit cannot be what its files say. */
+                u->load_state = UNIT_LOAD_ERROR;
+                free(u->load_error);
+                u->load_error = unit_diag_format(&s->diags[dir_diag]);
+                if (!u->load_error) {
+                        unit_config_free(u);
+                        return -ENOMEM;
+                }
+        }
         if (unit_set_find_unit(s, name)) {
                 diag_add(&s->diags, &s->n_diags, path, 0, NULL, "duplicate unit name \"%s\"", name);
                 unit_config_free(u);
@@ -215,6 +236,11 @@ static int load_bridge_file(struct unit_set *s, const char *path, const char *na
                 return 0;
         }
         return set_add_bridge(s, b);
+}
+
+/* Whether @base names a unit, a bridge or a drop-in. */
+static bool file_suffix_known(const char *base) {
+        return endswith(base, ".unit") || endswith(base, ".bridge") || endswith(base, ".conf");
 }
 
 /* Loads one file by its suffix. Returns 1 when the suffix was recognized. */
@@ -247,11 +273,10 @@ static int load_dir_into(struct unit_set *s, const char *dir) {
                 return r;
         STRV_FOREACH(i, names) {
                 _cleanup_free_ char *p = path_join(dir, *i);
-                struct stat st;
                 if (!p)
                         return -ENOMEM;
-                if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
-                        continue; /* a NAME.unit.d directory is not a unit, a dangling link is nothing */
+                /* Whatever the name is, the reader looks at it: a FIFO, a device, a directory or a
+                 * symlink loop named NAME.unit is a unit in error; a dangling symlink is nothing. */
                 r = load_one_file(s, p, *i);
                 if (r < 0)
                         return r;
@@ -467,14 +492,15 @@ int unit_set_load_dir(const char *dir, struct unit_set **ret) {
 /* A drop-in given alone is checked as a fragment: its keys and values, not the unit's required
  * keys, which live in the file it extends. */
 static int load_fragment(struct unit_set *s, const char *path) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *problem = NULL;
         struct unit_config *u = NULL;
         int r;
 
-        r = unit_file_read(path, &text);
+        r = unit_file_read(path, &text, &problem);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
-                return diag_add(&s->diags, &s->n_diags, path, 0, NULL, "cannot read: %s", strerror(-r)) < 0 ? -ENOMEM
-                                                                                                             : 0;
+                return diag_add(&s->diags, &s->n_diags, path, 0, NULL, "%s", problem) < 0 ? -ENOMEM : 0;
         r = unit_config_parse_fragment(path, text, &s->diags, &s->n_diags, &u);
         if (r < 0)
                 return r;
@@ -492,12 +518,16 @@ int unit_set_load_paths(char *const *paths, struct unit_set **ret) {
                 struct stat st;
                 const char *base;
 
+                base = strrchr(*p, '/');
+                base = base ? base + 1 : *p;
                 if (stat(*p, &st) < 0) {
-                        if (diag_add(&s->diags, &s->n_diags, *p, 0, NULL, "cannot read: %s", strerror(errno)) < 0)
+                        _cleanup_free_ char *problem = unit_file_problem(-errno, 0);
+                        if (!problem || diag_add(&s->diags, &s->n_diags, *p, 0, NULL, "%s", problem) < 0)
                                 return -ENOMEM;
                         continue;
                 }
-                if (S_ISDIR(st.st_mode)) {
+                /* A directory named like a file ("x.unit", "10.conf") is that file, in error. */
+                if (S_ISDIR(st.st_mode) && !file_suffix_known(base)) {
                         r = load_dir_into(s, *p);
                         if (r == -ENOMEM)
                                 return r;
@@ -507,8 +537,6 @@ int unit_set_load_paths(char *const *paths, struct unit_set **ret) {
                         }
                         continue;
                 }
-                base = strrchr(*p, '/');
-                base = base ? base + 1 : *p;
                 if (endswith(base, ".conf")) {
                         r = load_fragment(s, *p);
                         if (r < 0)

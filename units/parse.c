@@ -419,31 +419,94 @@ int unit_config_parse_fragment(const char *display, const char *text, struct uni
         return unit_parse_all(display, "fragment", NULL, text, NULL, true, diags, n_diags, ret);
 }
 
-static int read_or_diag(const char *path, struct unit_diag **diags, size_t *n_diags, char **ret) {
-        int r = unit_file_read(path, ret);
+char *unit_file_problem(int error, mode_t type) {
+        switch (error) {
+        case -EISDIR:
+        case -EBADFD:
+                if (type == 0)
+                        return strdup("not a regular file");
+                return strprintf("not a regular file (%s)", file_type_to_string(type));
+        case -ELOOP:
+                return strdup("symlink loop (too many levels of symbolic links)");
+        case -EFBIG:
+                return strprintf("too big (more than %u KiB)", UNIT_FILE_SIZE_MAX / 1024);
+        case -EBADMSG:
+                return strdup("not a text file (a NUL byte)");
+        default:
+                return strprintf("cannot read: %s", strerror(-error));
+        }
+}
 
-        if (r < 0 && diag_add(diags, n_diags, path, 0, NULL, "cannot read: %s", strerror(-r)) < 0)
+int unit_file_read(const char *path, char **ret, char **ret_problem) {
+        _cleanup_close_ int fd = -EBADF;
+        mode_t type = 0;
+        int r;
+
+        fd = open_regular_file_at(AT_FDCWD, path, &type);
+        r = fd < 0 ? fd : read_full_fd(fd, UNIT_FILE_SIZE_MAX, READ_FULL_TEXT, ret, NULL);
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        if (ret_problem) {
+                *ret_problem = unit_file_problem(r, type);
+                if (!*ret_problem)
+                        return -ENOMEM;
+        }
+        return r;
+}
+
+/* unit_file_read(), and a diag "PATH: PROBLEM" when it fails; a missing file only when @missing_too. */
+static int read_or_diag(const char *path, bool missing_too, struct unit_diag **diags, size_t *n_diags,
+                        char **ret) {
+        _cleanup_free_ char *problem = NULL;
+        int r;
+
+        r = unit_file_read(path, ret, &problem);
+        if (r == -ENOMEM || r >= 0 || (r == -ENOENT && !missing_too))
+                return r;
+        if (diag_add(diags, n_diags, path, 0, NULL, "%s", problem) < 0)
                 return -ENOMEM;
         return r;
 }
 
+/* The first diag from @first on as the load error of a configuration that cannot be parsed. */
+static int set_unreadable(struct unit_diag *diags, size_t n_diags, size_t first, enum unit_load_state *state,
+                          char **load_error) {
+        *state = UNIT_LOAD_ERROR;
+        free(*load_error);
+        *load_error = first < n_diags ? unit_diag_format(&diags[first]) : strdup("cannot be read");
+        return *load_error ? 0 : -ENOMEM;
+}
+
 int unit_config_load(const char *path, const char *name, char *const *dropins, struct unit_diag **diags,
                      size_t *n_diags, struct unit_config **ret) {
+        _cleanup_(unit_config_freep) struct unit_config *u = NULL;
         _cleanup_free_ char *text = NULL;
         _cleanup_strv_free_ char **texts = NULL;
-        size_t n = strv_length(dropins);
+        size_t n = strv_length(dropins), first = *n_diags;
         unsigned unreadable = 0;
         int r;
 
-        r = read_or_diag(path, diags, n_diags, &text);
-        if (r < 0)
+        r = read_or_diag(path, false, diags, n_diags, &text);
+        if (r == -ENOMEM || r == -ENOENT)
                 return r;
+        if (r < 0) {
+                /* The unit exists, in error: it shows in the list with what is wrong, and a running
+                 * instance is kept by a reload rather than stopped as if its file were removed. */
+                r = unit_config_new(name, path, &u);
+                if (r < 0)
+                        return r;
+                r = set_unreadable(*diags, *n_diags, first, &u->load_state, &u->load_error);
+                if (r < 0)
+                        return r;
+                *ret = TAKE_PTR(u);
+                return 0;
+        }
 
         texts = calloc(n + 1, sizeof(char *));
         if (!texts)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                r = read_or_diag(dropins[i], diags, n_diags, &texts[i]);
+                r = read_or_diag(dropins[i], true, diags, n_diags, &texts[i]);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
@@ -455,13 +518,17 @@ int unit_config_load(const char *path, const char *name, char *const *dropins, s
                 }
         }
 
-        r = unit_parse_all(path, name, dropins, text, texts, false, diags, n_diags, ret);
-        if (r >= 0 && unreadable > 0 && (*ret)->load_state == UNIT_LOADED) {
-                (*ret)->load_state = UNIT_LOAD_ERROR;
-                free((*ret)->load_error);
-                (*ret)->load_error = strdup("a drop-in cannot be read");
+        r = unit_parse_all(path, name, dropins, text, texts, false, diags, n_diags, &u);
+        if (r < 0)
+                return r;
+        if (unreadable > 0) {
+                /* What made the unit fail for sure comes first: the drop-in it could not read. */
+                r = set_unreadable(*diags, *n_diags, first, &u->load_state, &u->load_error);
+                if (r < 0)
+                        return r;
         }
-        return r;
+        *ret = TAKE_PTR(u);
+        return 0;
 }
 
 int bridge_config_parse_string(const char *display, const char *name, const char *text,
@@ -498,10 +565,24 @@ int bridge_config_parse_string(const char *display, const char *name, const char
 int bridge_config_load(const char *path, const char *name, struct unit_diag **diags, size_t *n_diags,
                        struct bridge_config **ret) {
         _cleanup_free_ char *text = NULL;
+        size_t first = *n_diags;
         int r;
 
-        r = read_or_diag(path, diags, n_diags, &text);
-        if (r < 0)
+        r = read_or_diag(path, false, diags, n_diags, &text);
+        if (r == -ENOMEM || r == -ENOENT)
                 return r;
+        if (r < 0) {
+                /* In error rather than absent: the units on it say "bridge has errors", not "no bridge". */
+                _cleanup_(bridge_config_freep) struct bridge_config *b = NULL;
+
+                r = bridge_config_new(name, path, &b);
+                if (r < 0)
+                        return r;
+                r = set_unreadable(*diags, *n_diags, first, &b->load_state, &b->load_error);
+                if (r < 0)
+                        return r;
+                *ret = TAKE_PTR(b);
+                return 0;
+        }
         return bridge_config_parse_string(path, name, text, diags, n_diags, ret);
 }

@@ -4,6 +4,7 @@
 /* Shared between the files of units/ only; not part of the public header. */
 
 #include <stdarg.h>
+#include <sys/types.h>
 
 #include "fileio.h"
 #include "macro.h"
@@ -12,11 +13,25 @@
 /* Unit and drop-in files are small; anything bigger is a mistake, not a configuration. */
 #define UNIT_FILE_SIZE_MAX (1024 * 1024)
 
-/* Reads a unit file, drop-in or environment file: a regular file (a FIFO cannot block supd), no
- * NUL byte, at most UNIT_FILE_SIZE_MAX bytes. Returns 0 or -errno. */
-static inline int unit_file_read(const char *path, char **ret) {
-        return read_full_file(path, UNIT_FILE_SIZE_MAX, READ_FULL_REGULAR | READ_FULL_TEXT, ret, NULL);
-}
+/**
+ * unit_file_read() - read a unit file, drop-in or environment file
+ * @path: the file
+ * @ret: its text, owned by the caller
+ * @ret_problem: on failure other than -ENOMEM, what is wrong in words, for "PATH: PROBLEM" ("not a
+ *               regular file (FIFO)", "symlink loop (...)"), owned by the caller; may be NULL
+ *
+ * Only a regular file is read, and what is not one is refused before it is opened
+ * (open_regular_file_at()): nothing in a units directory can block supd or reach a device's
+ * driver. Symlinks are followed, as systemd does for unit files. At most UNIT_FILE_SIZE_MAX
+ * bytes, no NUL byte.
+ *
+ * Returns: 0, -ENOMEM, or the -errno of open_regular_file_at() or read_full_fd().
+ */
+int unit_file_read(const char *path, char **ret, char **ret_problem);
+
+/* unit_file_problem() - @error (a -errno of reading @path) in words; @type is the file type of a
+ * file refused as not regular (-EISDIR, -EBADFD). Returns a new string, or NULL when out of memory. */
+char *unit_file_problem(int error, mode_t type);
 
 static inline void unit_config_freep(struct unit_config **u) {
         *u = unit_config_free(*u);

@@ -366,8 +366,13 @@ int unit_set_load_paths(char *const *paths, struct unit_set **ret);
 /**
  * unit_config_load() - parse one unit file and its drop-ins.
  *
- * Appends diagnostics to @diags/@n_diags. Cross-unit checks are not run. Returns 0 with *ret set
- * (load_state tells whether it is usable) or -ENOMEM / -errno when @path cannot be opened.
+ * Appends diagnostics to @diags/@n_diags. Cross-unit checks are not run. Only regular files are
+ * read (anything else is refused unopened: a FIFO cannot block the caller); a unit file or drop-in
+ * that cannot be read is a diag "PATH: PROBLEM" ("not a regular file (FIFO)", "symlink loop (...)")
+ * and makes the unit's load state UNIT_LOAD_ERROR with that message as load_error.
+ *
+ * Returns: 0 with *ret set (load_state tells whether it is usable), -ENOENT (nothing recorded) when
+ * @path does not exist (or is a dangling symlink), or -ENOMEM. bridge_config_load() alike.
  */
 int unit_config_load(const char *path, const char *name, char *const *dropins, struct unit_diag **diags,
                      size_t *n_diags, struct unit_config **ret);
@@ -399,16 +404,19 @@ int bridge_config_dump(const struct bridge_config *b, FILE *f);
  * @path: the host file
  * @ret: its assignments as "VAR=value" strings in file order (when applied, a later one of the
  *       same name wins); an empty vector for a file without any
- * @ret_error: on -EINVAL, "PATH:LINE: what is wrong", owned by the caller; may be NULL
+ * @ret_error: on failure other than -ENOMEM, "PATH:LINE: what is wrong" (a syntax error) or
+ *             "PATH: what is wrong" (reading), owned by the caller; may be NULL
  *
  * Syntax: one VAR=value per line; blank lines and lines starting with '#' or ';' are skipped;
  * "export " before the name is allowed; the value is taken as is (surrounding blanks dropped), or
  * from double quotes (a backslash escapes \ " $ `) or single quotes. Only a regular file is
- * read (a FIFO does not block), of at most 1 MiB and without NUL bytes. The '-' of an optional
- * file is the caller's business: -ENOENT then means "skip it".
+ * read, and anything else is refused unopened (a FIFO does not block), of at most 1 MiB and
+ * without NUL bytes. The '-' of an optional file is the caller's business: -ENOENT then means
+ * "skip it".
  *
  * Returns: 0; -EINVAL for a syntax error; -ENOMEM; or -ENOENT, -EISDIR, -EBADFD (not a regular
- * file), -EFBIG, -EBADMSG (a NUL byte) or another -errno of reading.
+ * file), -ELOOP, -EFBIG, -EBADMSG (a NUL byte) or another -errno of reading, with *ret_error
+ * "PATH: what is wrong" ("PATH: not a regular file (FIFO)").
  */
 int unit_environment_file_read(const char *path, char ***ret, char **ret_error);
 

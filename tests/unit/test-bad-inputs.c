@@ -2,8 +2,8 @@
 
 /* Bad inputs: a table of broken .unit and .bridge texts, each with the FILE:LINE: KEY prefix of
  * the first diagnostic it must produce (and a piece of its message); then several errors in one
- * file, errors in drop-ins, the cross-unit checks of a directory, and a good unit that keeps
- * loading next to a broken one. */
+ * file, errors in drop-ins, the cross-unit checks of a directory, a good unit that keeps
+ * loading next to a broken one, and what is not a regular file where one is expected. */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1072,6 +1075,207 @@ out:
         rm_rf(dir);
 }
 
+/* ---- what is not a regular file ---------------------------------------------------------------- */
+
+/* A FIFO, socket, character device (1:3, as /dev/null) or symlink to @target at DIR/REL. */
+static int make_node(const char *dir, const char *rel, char kind, const char *target) {
+        _cleanup_free_ char *p = NULL;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd, r = 0;
+
+        if (asprintf(&p, "%s/%s", dir, rel) < 0)
+                return -ENOMEM;
+        switch (kind) {
+        case 'p':
+                return mkfifo(p, 0600) < 0 ? -errno : 0;
+        case 'c':
+                return mknod(p, S_IFCHR | 0600, makedev(1, 3)) < 0 ? -errno : 0;
+        case 'l':
+                return symlink(target, p) < 0 ? -errno : 0;
+        case 's':
+                if (strlen(p) >= sizeof(sa.sun_path))
+                        return -ENAMETOOLONG;
+                strcpy(sa.sun_path, p);
+                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return -errno;
+                if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                        r = -errno;
+                close(fd);
+                return r;
+        default:
+                return -EINVAL;
+        }
+}
+
+/* The unit NAME is in error and its load_error is exactly "DIR/REL: MESSAGE". */
+static void check_refused(const struct unit_set *s, const char *dir, const char *name, const char *rel,
+                          const char *message, const char *title) {
+        struct unit_config *u = unit_set_find_unit(s, name);
+        _cleanup_free_ char *want = NULL;
+        bool good;
+
+        if (asprintf(&want, "%s/%s: %s", dir, rel, message) < 0) {
+                ok(0, "%s (oom)", title);
+                return;
+        }
+        good = u && u->load_state == UNIT_LOAD_ERROR && u->load_error && streq(u->load_error, want);
+        ok(good, "%s", title);
+        if (!good) {
+                diag("want: %s", want);
+                diag("got:  %s", u ? u->load_error ?: "(no error)" : "(no unit)");
+        }
+}
+
+/* unit_set_load_paths() of DIR/REL alone: one diag, exactly "DIR/DIAG_REL: MESSAGE". */
+static void check_verify(const char *dir, const char *rel, const char *diag_rel, const char *message,
+                         const char *title) {
+        _cleanup_(unit_set_freep) struct unit_set *s = NULL;
+        _cleanup_free_ char *path = NULL, *want = NULL, *got = NULL;
+        char *paths[2] = {};
+
+        if (asprintf(&path, "%s/%s", dir, rel) < 0 ||
+            asprintf(&want, "%s/%s: %s", dir, diag_rel, message) < 0) {
+                ok(0, "%s (oom)", title);
+                return;
+        }
+        paths[0] = path;
+        if (!ok(unit_set_load_paths(paths, &s) == 0, "%s: loads", title))
+                return;
+        got = s->n_diags > 0 ? unit_diag_format(&s->diags[0]) : NULL;
+        ok(s->n_diags == 1 && streq_ptr(got, want), "%s", title);
+        if (s->n_diags != 1 || !streq_ptr(got, want)) {
+                diag("want: %s", want);
+                dump_diags(s);
+        }
+}
+
+/* Each can be loaded only if it is refused unopened: a FIFO would block an open(2) for reading,
+ * and the alarm turns such a hang into a failure. */
+static void test_not_regular(void) {
+        static const char *const files[] = {
+                "good.unit", CT,
+                "dir.unit/", NULL,
+                "dfifo.unit", CT,
+                "dfifo.unit.d/", NULL,
+                "dsock.unit", CT,
+                "dsock.unit.d/", NULL,
+                "ddir.unit", CT,
+                "ddir.unit.d/", NULL,
+                "ddir.unit.d/10.conf/", NULL,
+                "dloop.unit", CT,
+                "dloop.unit.d/", NULL,
+                "nfile.unit", CT,
+                "nfile.unit.d", "[Service]\n",
+                "nfifo.unit", CT,
+                "onbr.unit", NET_UNIT("Bridge=br0\n"),
+                NULL,
+        };
+        static const struct {
+                const char *rel;
+                char kind;
+                const char *target;
+        } nodes[] = {
+                { "fifo.unit", 'p', NULL },
+                { "sock.unit", 's', NULL },
+                { "loop.unit", 'l', "loop2.unit" },
+                { "loop2.unit", 'l', "loop.unit" },
+                { "dangling.unit", 'l', "nowhere.unit" },
+                { "dfifo.unit.d/10.conf", 'p', NULL },
+                { "dsock.unit.d/10.conf", 's', NULL },
+                { "dloop.unit.d/10.conf", 'l', "20.conf" },
+                { "dloop.unit.d/20.conf", 'l', "10.conf" },
+                { "nfifo.unit.d", 'p', NULL },
+                { "br0.bridge", 'p', NULL },
+        };
+        _cleanup_(unit_set_freep) struct unit_set *s = NULL;
+        _cleanup_free_ char *dir = make_tree(files);
+        struct bridge_config *b;
+        struct unit_config *u;
+        bool have_dev;
+        int r;
+
+        if (!ok(dir != NULL, "not regular: temporary directory"))
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                r = make_node(dir, nodes[i].rel, nodes[i].kind, nodes[i].target);
+                if (!ok(r == 0, "not regular: make %s", nodes[i].rel)) {
+                        diag("%s", strerror(-r));
+                        goto out;
+                }
+        }
+        /* Only with CAP_MKNOD. */
+        r = make_node(dir, "dev.unit", 'c', NULL);
+        have_dev = r == 0;
+        if (!have_dev)
+                diag("no device node (%s): that case is skipped", strerror(-r));
+
+        alarm(10);
+        r = unit_set_load_dir(dir, &s);
+        alarm(0);
+        if (!ok(r == 0, "not regular: the directory loads, without blocking"))
+                goto out;
+
+        check_refused(s, dir, "fifo", "fifo.unit", "not a regular file (FIFO)", "not regular: a FIFO as a unit");
+        check_refused(s, dir, "sock", "sock.unit", "not a regular file (socket)", "not regular: a socket as a unit");
+        check_refused(s, dir, "dir", "dir.unit", "not a regular file (directory)",
+                      "not regular: a directory named x.unit");
+        check_refused(s, dir, "loop", "loop.unit", "symlink loop (too many levels of symbolic links)",
+                      "not regular: a symlink loop a.unit -> b.unit -> a.unit");
+        check_refused(s, dir, "loop2", "loop2.unit", "symlink loop (too many levels of symbolic links)",
+                      "not regular: ... both ends of it");
+        if (have_dev)
+                check_refused(s, dir, "dev", "dev.unit", "not a regular file (character device)",
+                              "not regular: a device node as a unit");
+        else
+                ok(1, "# SKIP no device node");
+        ok(!unit_set_find_unit(s, "dangling"), "not regular: a dangling symlink is no unit");
+        {
+                _cleanup_strv_free_ char **d = diags_of(s, dir, "dangling.unit");
+                ok(d && strv_length(d) == 0, "not regular: ... and no error");
+        }
+
+        check_refused(s, dir, "dfifo", "dfifo.unit.d/10.conf", "not a regular file (FIFO)",
+                      "not regular: a FIFO as a drop-in makes its unit fail, naming it");
+        check_refused(s, dir, "dsock", "dsock.unit.d/10.conf", "not a regular file (socket)",
+                      "not regular: a socket as a drop-in");
+        check_refused(s, dir, "ddir", "ddir.unit.d/10.conf", "not a regular file (directory)",
+                      "not regular: a directory named 10.conf");
+        check_refused(s, dir, "dloop", "dloop.unit.d/10.conf", "symlink loop (too many levels of symbolic links)",
+                      "not regular: a symlink loop of drop-ins");
+        check_refused(s, dir, "nfile", "nfile.unit.d", "not a directory (regular file)",
+                      "not regular: a NAME.unit.d that is a file");
+        check_refused(s, dir, "nfifo", "nfifo.unit.d", "not a directory (FIFO)",
+                      "not regular: a NAME.unit.d that is a FIFO");
+
+        b = unit_set_find_bridge(s, "br0");
+        ok(b && b->load_state == UNIT_LOAD_ERROR && starts_with_path(b->load_error, dir, "br0.bridge",
+                                                                      ": not a regular file (FIFO)"),
+           "not regular: a FIFO as a bridge is a bridge in error");
+        u = unit_set_find_unit(s, "onbr");
+        ok(u && u->load_state == UNIT_LOAD_ERROR && u->load_error && strstr(u->load_error, "bridge \"br0\" has errors"),
+           "not regular: ... and a unit on it says so");
+
+        u = unit_set_find_unit(s, "good");
+        ok(u && u->load_state == UNIT_LOADED, "not regular: a good unit next to them loads");
+
+        alarm(10);
+        check_verify(dir, "fifo.unit", "fifo.unit", "not a regular file (FIFO)", "not regular: verify of a FIFO unit");
+        check_verify(dir, "dir.unit", "dir.unit", "not a regular file (directory)",
+                     "not regular: verify of a directory named x.unit is of that file, not of a directory of units");
+        check_verify(dir, "loop.unit", "loop.unit", "symlink loop (too many levels of symbolic links)",
+                     "not regular: verify of a symlink loop");
+        check_verify(dir, "dfifo.unit.d/10.conf", "dfifo.unit.d/10.conf", "not a regular file (FIFO)",
+                     "not regular: verify of a FIFO drop-in alone");
+        check_verify(dir, "dfifo.unit", "dfifo.unit.d/10.conf", "not a regular file (FIFO)",
+                     "not regular: verify of a unit with a FIFO drop-in");
+        alarm(0);
+        if (s->n_diags == 0)
+                dump_diags(s);
+out:
+        rm_rf(dir);
+}
+
 int main(void) {
         setvbuf(stdout, NULL, _IOLBF, 0);
         test_table();
@@ -1081,6 +1285,7 @@ int main(void) {
         test_cross_unit();
         test_good_next_to_broken();
         test_bad_file_name();
+        test_not_regular();
         diag("%zu table rows, %u checks in them", ELEMENTSOF(rows), n_checks);
         return tap_done();
 }

@@ -375,7 +375,7 @@ static void test_environment_file_read(void) {
                 { "A=\"x\" y\n", NULL, "1: text after the closing quote" },
         };
         char dir[] = "/tmp/sup-test-envfile-XXXXXX", path[64];
-        char **l = NULL, *error = NULL;
+        char **l = NULL, *error = NULL, *want = NULL;
 
         if (!ok(mkdtemp(dir) != NULL, "mkdtemp"))
                 return;
@@ -408,9 +408,39 @@ static void test_environment_file_read(void) {
 
         ok(unit_environment_file_read(path, &l, NULL) == -EINVAL && !l, "no message asked for: still -EINVAL");
         unlink(path);
-        ok(unit_environment_file_read(path, &l, &error) == -ENOENT && !l && !error,
-           "a missing file is -ENOENT, for the caller to skip when optional");
-        ok(unit_environment_file_read(dir, &l, &error) == -EISDIR && !l && !error, "a directory is -EISDIR");
+
+        want = strprintf("%s: cannot read: %s", path, strerror(ENOENT));
+        ok(unit_environment_file_read(path, &l, &error) == -ENOENT && !l && streq_ptr(error, want),
+           "a missing file is -ENOENT, for the caller to skip when optional: %s", strempty(error));
+        error = mfree(error);
+        want = mfree(want);
+
+        want = strprintf("%s: not a regular file (directory)", dir);
+        ok(unit_environment_file_read(dir, &l, &error) == -EISDIR && !l && streq_ptr(error, want),
+           "a directory is -EISDIR: %s", strempty(error));
+        error = mfree(error);
+        want = mfree(want);
+
+        /* A FIFO nobody writes to: an open(2) for reading would wait forever, the alarm says so. */
+        if (ok(mkfifo(path, 0600) == 0, "a FIFO as the environment file")) {
+                want = strprintf("%s: not a regular file (FIFO)", path);
+                alarm(10);
+                ok(unit_environment_file_read(path, &l, &error) == -EBADFD && !l && streq_ptr(error, want),
+                   "a FIFO is refused at once, named: %s", strempty(error));
+                alarm(0);
+                error = mfree(error);
+                want = mfree(want);
+                unlink(path);
+        }
+
+        if (ok(symlink("env", path) == 0, "a symlink to itself as the environment file")) {
+                want = strprintf("%s: symlink loop (too many levels of symbolic links)", path);
+                ok(unit_environment_file_read(path, &l, &error) == -ELOOP && !l && streq_ptr(error, want),
+                   "a symlink loop is -ELOOP, named: %s", strempty(error));
+                error = mfree(error);
+                want = mfree(want);
+                unlink(path);
+        }
         rmdir(dir);
 }
 
