@@ -216,6 +216,12 @@ char *launch_error_format(const struct launch_error *e, const struct unit_config
                 return s;
         }
         what = what_mounts(e, c) ?: what_process(e, c);
+        /* The image's /etc/passwd or /etc/group is a FIFO, a device or a directory. */
+        if (e->step == LAUNCH_STEP_USER && (e->error == EBADFD || e->error == EISDIR)) {
+                if (!what || asprintf(&s, "%s: not a regular file", what) < 0)
+                        return NULL;
+                return s;
+        }
         if (!what || asprintf(&s, "%s: %s", what, strerror(e->error)) < 0)
                 return NULL;
         return s;

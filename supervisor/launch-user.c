@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "launch-internal.h"
 #include "macro.h"
 
@@ -110,9 +111,10 @@ static int passwd_find(const char *name, uid_t uid, struct launch_user *u) {
         char *line;
         int r;
 
-        lr.fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* The image's file: a FIFO or a device there is refused, not waited on (-EBADFD). */
+        lr.fd = open_regular_file_at(AT_FDCWD, "/etc/passwd", NULL);
         if (lr.fd < 0)
-                return negative_errno();
+                return lr.fd;
 
         while ((r = line_next(&lr, &line)) > 0) {
                 char *f[7];
@@ -144,9 +146,10 @@ static int group_scan(const char *name, gid_t *ret_gid, struct launch_user *u) {
         char *line;
         int r;
 
-        lr.fd = open("/etc/group", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* The image's file: a FIFO or a device there is refused, not waited on (-EBADFD). */
+        lr.fd = open_regular_file_at(AT_FDCWD, "/etc/group", NULL);
         if (lr.fd < 0)
-                return negative_errno();
+                return lr.fd;
 
         while ((r = line_next(&lr, &line)) > 0) {
                 char *f[4];

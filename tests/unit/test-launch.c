@@ -645,6 +645,7 @@ static void test_strings(void) {
                 { { LAUNCH_STEP_USER, 0, ESRCH }, "user \"www\" not found in /etc/passwd" },
                 { { LAUNCH_STEP_USER, 0, EACCES },
                   "look up user \"www\" in /etc/passwd: Permission denied" },
+                { { LAUNCH_STEP_USER, 0, EBADFD }, "look up user \"www\" in /etc/passwd: not a regular file" },
                 { { LAUNCH_STEP_CHDIR, -1, ENOENT }, "chdir /var/www: No such file or directory" },
                 { { LAUNCH_STEP_EXEC, -1, ENOENT }, "exec /usr/sbin/nginx: No such file or directory" },
                 { { LAUNCH_STEP_PROC, -1, EPERM }, "set up /proc: Operation not permitted" },
