@@ -617,7 +617,21 @@ static void test_adoption(int ip_forward_before) {
                 e = NULL;
                 c = make_unit("s1", &b, NULL);
                 r = netplug_unit_adopt(np, &c, box_a.fd, &x, &e);
-                ok(r == -ENODEV || r == -ESTALE, "adopt: the wrong namespace: %s", strempty(e));
+                ok(r == -ESTALE && contains(e, "eth0 in the container is not the peer of veth ve-s1"),
+                   "adopt: the wrong namespace: %s", strempty(e));
+                free(e);
+                e = NULL;
+                sh("ip link set ve-s1 nomaster");
+                r = netplug_unit_adopt(np, &c, box_s.fd, &x, &e);
+                ok(r == -ESTALE && contains(e, "veth ve-s1 is not a port of bridge supbr8"),
+                   "adopt: a veth off the bridge: %s", strempty(e));
+                free(e);
+                e = NULL;
+                sh("ip link set ve-s1 master supbr8 && ip link set ve-s1 alias '" ADOPT_TABLE "_2 unit s1'");
+                r = netplug_unit_adopt(np, &c, box_s.fd, &x, &e);
+                ok(r == -ESTALE && contains(e, "link ve-s1 is not the veth this supd made for unit s1"),
+                   "adopt: a veth with another instance's mark: %s", strempty(e));
+                sh("ip link set ve-s1 alias '" ADOPT_TABLE " unit s1'");
                 ok(link_exists("ve-s1"), "adopt: failed adoptions leave the links alone");
         }
 
