@@ -496,6 +496,8 @@ static int marked_links(const char *table) {
  * published ports; what it does not adopt goes with netplug_sweep(). */
 static void test_adoption(int ip_forward_before) {
         struct netplug_bridge_spec b = make_bridge("supbr8", "10.78.0.1/24", true);
+        /* Configured for the predecessor, not for its successor. */
+        struct netplug_bridge_spec gone = make_bridge("supbr7", "10.77.7.1/24", false);
         struct netplug_port pa = {7171, 71, IPPROTO_TCP}, ps = {7272, 72, IPPROTO_TCP};
         struct netplug_unit_spec ca = make_unit("a1", &b, NULL), cs = make_unit("s1", &b, NULL),
                                  cg = make_unit("g1", &b, "10.78.0.50");
@@ -518,7 +520,8 @@ static void test_adoption(int ip_forward_before) {
 
         /* ---- the predecessor: three units up, then it dies (netplug_free() keeps everything) ---- */
         r = netplug_new("adopt", state_dir, runtime_dir, 0, &np);
-        ok(r == 0 && netplug_bridge_up(np, &b, NULL) == 0, "adopt: the predecessor brings up its bridge");
+        ok(r == 0 && netplug_bridge_up(np, &b, NULL) == 0 && netplug_bridge_up(np, &gone, NULL) == 0,
+           "adopt: the predecessor brings up its bridges");
         if (r < 0)
                 return;
         ok(netplug_unit_up(np, &ca, box_a.fd, &a, NULL) == 0 &&
@@ -529,13 +532,14 @@ static void test_adoption(int ip_forward_before) {
                 return;
         a_addr = strdup(netplug_unit_address(a));
         a_ifindex = link_ifindex("ve-a1");
-        is_int(marked_links(ADOPT_TABLE), 4, "adopt: its bridge and three veths carry its mark");
+        is_int(marked_links(ADOPT_TABLE), 5, "adopt: its bridges and three veths carry its mark");
         np = netplug_free(np);
         a = netplug_unit_free(a); /* detached: memory only */
         st = netplug_unit_free(st);
         g = netplug_unit_free(g);
         ok(link_exists("ve-a1") && link_exists("ve-s1") && link_exists("ve-g1") &&
-                   read_sysctl("net/ipv4/ip_forward") == 1,
+                   read_sysctl("net/ipv4/ip_forward") == 1 &&
+                   read_sysctl("net/ipv4/conf/supbr7/route_localnet") == 1,
            "adopt: the dead predecessor's veths and forwarding are left");
         srv = server_start(box_a.fd, SOCK_STREAM, "0.0.0.0", 71);
         out = query(-1, SOCK_STREAM, "10.78.0.1", 7171);
@@ -656,6 +660,9 @@ static void test_adoption(int ip_forward_before) {
            "adopt: the table is this instance's");
         free(out);
         is_int(read_sysctl("net/ipv4/conf/supbr8/route_localnet"), 1, "adopt: route_localnet set");
+        ok(link_exists("supbr7") && read_sysctl("net/ipv4/conf/supbr7/route_localnet") == 0,
+           "adopt: a bridge no longer configured is left, its route_localnet restored with its rules gone");
+        sh("ip link del supbr7");
         out = query(-1, SOCK_STREAM, "10.78.0.1", 7171);
         ok(streq(out, "10.78.0.1"), "adopt: a1 serves after the sweep (%s)", out);
         free(out);
