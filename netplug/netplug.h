@@ -90,7 +90,7 @@ enum {
  * @instance: what tells this instance from others on the host (its cgroup root); named as
  *            netplug_instance_table() says, NULL or "" means "default". The caller makes sure
  *            that no other live instance in this network namespace uses the same table name:
- *            this function deletes whatever carries it
+ *            this function (or netplug_sweep()) deletes whatever carries it
  * @state_dir: leases live in @state_dir/leases/, made when first needed
  * @runtime_dir: where netplug.sysctl is kept (a tmpfs, cleared at boot); NULL: not kept, so a
  *               killed instance's sysctl changes are not undone by its successor
@@ -108,8 +108,8 @@ enum {
  * netplug_sweep(). The caller then brings its bridges up (netplug_bridge_up(): a bridge carrying
  * the mark is this instance's, deleted at shutdown; the table is not rebuilt and the bridges'
  * sysctls not set yet), adopts each live unit (netplug_unit_adopt()), and calls netplug_sweep()
- * before it starts any unit. A netplug_unit_up() before that works, but rewrites the table: the
- * ports of units not adopted yet are out of the maps until their adoption.
+ * before it starts any unit. A netplug_unit_up() with published ports before that works, but
+ * rewrites the table: the ports of units not adopted yet are out of the maps until their adoption.
  *
  * Returns: 0, or -errno (-EPERM without CAP_NET_ADMIN, -EPROTONOSUPPORT without nftables,
  * -EINVAL for an unknown flag).
@@ -185,6 +185,11 @@ int netplug_sweep(struct netplug *np, char **ret_error);
  * NAT rules (NAT=yes: masquerade of its subnet leaving by another interface, forwarding
  * switched on). An IPv4 bridge gets route_localnet=1 so published ports answer on 127.0.0.1,
  * with rules that drop 127.0.0.0/8 traffic arriving from it. Calling it again is cheap.
+ *
+ * While a netplug made with NETPLUG_ADOPT has not swept yet (and no unit's ports have rewritten
+ * the table), the link and its address are handled as above, but the table is not rebuilt and
+ * route_localnet and forwarding are not set: the predecessor's table stays in force, and
+ * netplug_sweep() does both.
  *
  * Returns: 0, or -errno.
  */
