@@ -60,6 +60,51 @@ int np_forwarding_on(struct netplug *np, int family) {
                              "1");
 }
 
+int np_bridge_settle(struct netplug *np, const struct np_bridge *b, char **ret_error) {
+        int r;
+
+        if (b->address.family == AF_INET) {
+                _cleanup_free_ char *key = route_localnet_key(b->name);
+
+                if (!key)
+                        return -ENOMEM;
+                r = np_sysctl_set(np, key, "1");
+                if (r < 0)
+                        return np_fail(ret_error, r, NULL, "set net.ipv4.conf.%s.route_localnet", b->name);
+        }
+        if (b->nat) {
+                r = np_forwarding_on(np, b->address.family);
+                if (r < 0)
+                        return np_fail(ret_error, r, NULL, "switch on forwarding for bridge %s", b->name);
+        }
+        return 0;
+}
+
+void np_bridges_restore_unknown(struct netplug *np) {
+        for (size_t i = 0; i < np->n_sysctls;) {
+                const char *name = startswith(np->sysctls[i].key, "net/ipv4/conf/");
+                char key[IFNAMSIZ + STRLEN("net/ipv4/conf//route_localnet")];
+                char bridge[IFNAMSIZ];
+                size_t l = name ? strcspn(name, "/") : 0;
+
+                if (!name || l == 0 || l >= sizeof(bridge) || !streq(name + l, "/route_localnet")) {
+                        i++;
+                        continue;
+                }
+                memcpy(bridge, name, l);
+                bridge[l] = '\0';
+                if (np_bridge_find(np, bridge)) {
+                        i++;
+                        continue;
+                }
+                /* A copy: restoring frees the entry, and the ones after it move down to i. */
+                snprintf(key, sizeof(key), "%s", np->sysctls[i].key);
+                log_debug("netplug: bridge %s is not configured any more, restoring its route_localnet",
+                          bridge);
+                (void) np_sysctl_restore(np, key, false);
+        }
+}
+
 /* The bridge's link in @ret: an existing bridge is adopted (a link of another kind is not ours to
  * use), else one is made with a fixed MAC and our mark. *created turns true as soon as a link was
  * made, failure or not: the caller's undo deletes it. */
@@ -180,6 +225,16 @@ int netplug_bridge_up(struct netplug *np, const struct netplug_bridge_spec *b, c
                 listed_now = true;
         }
 
+        if (np->adopting && !np->nft_structure) {
+                /* The predecessor's table stays in force, with the published ports of the units
+                 * being adopted, until netplug_sweep() replaces it; route_localnet waits for the
+                 * rules that guard it. */
+                log_debug("netplug: bridge %s up (%s, %s%s), its rules and sysctls wait for the sweep",
+                          b->name, np_cidr_to_string(&b->address, a, sizeof(a)),
+                          nb->created ? "ours" : "adopted", b->nat ? ", NAT" : "");
+                return 0;
+        }
+
         /* The rules first: they guard route_localnet. */
         r = np_table_rebuild(np, ret_error);
         if (r < 0)
@@ -191,19 +246,10 @@ int netplug_bridge_up(struct netplug *np, const struct netplug_bridge_spec *b, c
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = np_sysctl_set(np, rl_key, "1");
-                if (r < 0) {
-                        r = np_fail(ret_error, r, NULL, "set net.ipv4.conf.%s.route_localnet", b->name);
-                        goto fail;
-                }
         }
-        if (b->nat) {
-                r = np_forwarding_on(np, b->address.family);
-                if (r < 0) {
-                        r = np_fail(ret_error, r, NULL, "switch on forwarding for bridge %s", b->name);
-                        goto fail;
-                }
-        }
+        r = np_bridge_settle(np, nb, ret_error);
+        if (r < 0)
+                goto fail;
 
         log_debug("netplug: bridge %s up (%s, %s%s)", b->name, np_cidr_to_string(&b->address, a, sizeof(a)),
                   nb->created ? "ours" : "adopted", b->nat ? ", NAT" : "");

@@ -30,6 +30,7 @@ struct nl_link {
         unsigned flags; /* IFF_* */
         unsigned mtu;
         int master; /* ifindex, 0 when none */
+        int link;   /* IFLA_LINK: a veth's peer, its ifindex in the peer's namespace; 0 when none */
         char name[IFNAMSIZ];
         char kind[16];   /* IFLA_INFO_KIND, "" when none */
         char alias[128]; /* IFLA_IFALIAS, "" when none */
@@ -163,6 +164,9 @@ struct netplug {
         uint32_t nfnl_seq;
         char *nft_structure; /* the table's structure in force (nft_ruleset_build()), NULL: unknown */
         char *nft_elements;  /* and its map elements; NULL: unknown (units changed them since) */
+        /* NETPLUG_ADOPT, until netplug_sweep(): a predecessor's table is in force, with the port
+         * maps of the units being adopted; bridge_up leaves it (and route_localnet) as it is. */
+        bool adopting;
 
         struct np_bridge **bridges;
         size_t n_bridges;
@@ -204,6 +208,11 @@ void np_bridge_forget(struct netplug *np, struct np_bridge *b);
 int np_bridge_release(struct netplug *np, struct np_bridge *b);
 /* net.ipv4.ip_forward or net.ipv6.conf.all.forwarding on, the old value recorded. */
 int np_forwarding_on(struct netplug *np, int family);
+/* @b's sysctls, once the table holds its rules: route_localnet=1 (IPv4), forwarding (NAT=yes). */
+int np_bridge_settle(struct netplug *np, const struct np_bridge *b, char **ret_error);
+/* Restores the route_localnet of every bridge @np does not know (taken over from a predecessor's
+ * record): before the table is replaced without the rules that guarded it. */
+void np_bridges_restore_unknown(struct netplug *np);
 
 /* ---- units (unit.c) ------------------------------------------------------------------------ */
 
@@ -255,6 +264,10 @@ int np_sysctl_restore(struct netplug *np, const char *key, bool keep_shared);
 /* Restores what a killed predecessor recorded, and removes the record. With @keep_shared, a
  * shared key is left as it is and its old value taken over (recorded as this instance's). */
 int np_sysctl_restore_stale(struct netplug *np, bool keep_shared);
+/* Takes over what a predecessor recorded, whose units are being adopted: every key is remembered
+ * with its recorded value, as if this instance had made the change (shutdown restores it), and
+ * nothing is written to /proc/sys. */
+int np_sysctl_take_over(struct netplug *np);
 void np_sysctls_free(struct netplug *np);
 
 /* ---- small helpers (util.c) ---------------------------------------------------------------- */

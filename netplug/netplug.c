@@ -161,39 +161,52 @@ static int push_index(int **a, size_t *n, int ifindex) {
         return 0;
 }
 
+/* A veth of a unit up in @np is its own (an adopted one, say); any other carrying the mark is
+ * stale. */
+static bool veth_of_unit_up(const struct netplug *np, const char *ifname) {
+        for (size_t i = 0; i < np->n_units; i++)
+                if (streq(np->units[i]->ifname, ifname))
+                        return true;
+        return false;
+}
+
 static int marked_link_cb(const struct nl_link *l, void *userdata) {
         struct marked_links *m = userdata;
         int r = 0;
 
         if (!np_alias_is_ours(m->np, l->alias))
                 return 0;
-        if (streq(l->kind, "veth"))
+        if (streq(l->kind, "veth") && !veth_of_unit_up(m->np, l->name))
                 r = push_index(&m->veths, &m->n_veths, l->ifindex);
         else if (streq(l->kind, "bridge"))
                 r = push_index(&m->bridges, &m->n_bridges, l->ifindex);
         return r;
 }
 
-/* Links are collected first and deleted after the dump: requests never nest. */
-static int remove_marked_links(struct netplug *np) {
+/* Deletes the veths carrying this instance's mark but those of units up, then (@bridges) the
+ * bridges carrying it. Links are collected first and deleted after the dump: requests never nest.
+ * Returns the number of links deleted. */
+static int remove_marked_links(struct netplug *np, bool bridges) {
         struct marked_links m = {.np = np};
-        int r;
+        int r, n = 0;
 
         r = nl_link_foreach(np->nl, marked_link_cb, &m);
         if (r >= 0) {
                 for (size_t i = 0; i < m.n_veths; i++) {
                         int k = nl_link_delete(np->nl, m.veths[i]);
                         log_debug_errno(k, "netplug: deleted veth %d left by a predecessor: %m", m.veths[i]);
+                        n += k >= 0;
                 }
-                for (size_t i = 0; i < m.n_bridges; i++) {
+                for (size_t i = 0; bridges && i < m.n_bridges; i++) {
                         int k = nl_link_delete(np->nl, m.bridges[i]);
                         log_debug_errno(k, "netplug: deleted bridge %d left by a predecessor: %m",
                                         m.bridges[i]);
+                        n += k >= 0;
                 }
         }
         free(m.veths);
         free(m.bridges);
-        return r;
+        return r < 0 ? r : n;
 }
 
 /* ---- the object ------------------------------------------------------------------------------ */
@@ -238,10 +251,13 @@ static struct nft_ctx *nft_ctx_new_cloexec(void) {
         return ctx;
 }
 
-int netplug_new(const char *instance, const char *state_dir, const char *runtime_dir, struct netplug **ret) {
+int netplug_new(const char *instance, const char *state_dir, const char *runtime_dir, unsigned flags,
+                struct netplug **ret) {
         _cleanup_(netplug_freep) struct netplug *np = NULL;
         int r;
 
+        if (flags & ~(unsigned) NETPLUG_ADOPT)
+                return -EINVAL;
         np = calloc(1, sizeof(*np));
         if (!np)
                 return -ENOMEM;
@@ -276,19 +292,32 @@ int netplug_new(const char *instance, const char *state_dir, const char *runtime
                 log_debug_errno(r, "netplug: no nfnetlink socket for the port maps, ignoring: %m");
         np->nfnl_seq = (uint32_t) time(NULL);
 
-        /* What a killed predecessor left: put the sysctls back first (route_localnet must not
-         * outlive the rules that guard it), then its links, then its table. */
-        r = np_sysctl_restore_stale(np, nft_other_instances(np));
-        if (r < 0)
-                log_debug_errno(r, "netplug: could not restore a predecessor's sysctls, ignoring: %m");
-        r = remove_marked_links(np);
-        if (r < 0)
-                return r;
-        r = np_table_delete(np);
-        if (r < 0)
-                return r;
+        if (flags & NETPLUG_ADOPT) {
+                /* Its units live on with their veths, their ports in its table and the sysctls it
+                 * set: all stays until netplug_sweep(). Its record of the sysctls' old values
+                 * becomes ours, so that shutdown restores those and not the current ones. */
+                np->adopting = true;
+                r = np_sysctl_take_over(np);
+                if (r < 0)
+                        log_debug_errno(r, "netplug: could not take over a predecessor's sysctl record, "
+                                           "ignoring: %m");
+        } else {
+                /* What a killed predecessor left: put the sysctls back first (route_localnet must
+                 * not outlive the rules that guard it), then its links, then its table. */
+                r = np_sysctl_restore_stale(np, nft_other_instances(np));
+                if (r < 0)
+                        log_debug_errno(r,
+                                        "netplug: could not restore a predecessor's sysctls, ignoring: %m");
+                r = remove_marked_links(np, true);
+                if (r < 0)
+                        return r;
+                r = np_table_delete(np);
+                if (r < 0)
+                        return r;
+        }
 
-        log_debug("netplug: instance %s ready (table inet %s)", np->instance, np->table);
+        log_debug("netplug: instance %s ready (table inet %s)%s", np->instance, np->table,
+                  np->adopting ? ", adopting" : "");
         *ret = TAKE_PTR(np);
         return 0;
 }
@@ -342,6 +371,34 @@ int netplug_cleanup_stale(struct netplug *np, char *const *unit_names) {
                         n++;
                 }
         }
+        return n;
+}
+
+int netplug_sweep(struct netplug *np, char **ret_error) {
+        int n, r;
+
+        n = remove_marked_links(np, false);
+        if (n < 0)
+                return np_fail(ret_error, n, nl_extack(np->nl), "list the links");
+
+        /* route_localnet of a bridge no longer configured goes back before its guard rules
+         * leave with the table below. */
+        np_bridges_restore_unknown(np);
+
+        /* The predecessor's table, or ours when a unit's ports have replaced it already, becomes
+         * what np knows: its bridges, and the ports of the units up. */
+        np->adopting = false;
+        r = np_table_rebuild(np, ret_error);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < np->n_bridges; i++) {
+                r = np_bridge_settle(np, np->bridges[i], ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        log_debug("netplug: swept after adoption: %d stale veth(s) deleted, %zu unit(s) kept", n,
+                  np->n_units);
         return n;
 }
 

@@ -78,31 +78,51 @@ struct netplug_unit_spec {
         size_t n_ports;
 };
 
+/* netplug_new()'s flags. */
+enum {
+        /* The successor of an instance whose units are still alive and are to be adopted (supd
+         * started after a crash, or re-executed): nothing is removed yet (netplug_sweep()). */
+        NETPLUG_ADOPT = 1 << 0,
+};
+
 /**
  * netplug_new() - the network side of one supd instance
  * @instance: what tells this instance from others on the host (its cgroup root); named as
  *            netplug_instance_table() says, NULL or "" means "default". The caller makes sure
  *            that no other live instance in this network namespace uses the same table name:
- *            this function deletes whatever carries it
+ *            this function (or netplug_sweep()) deletes whatever carries it
  * @state_dir: leases live in @state_dir/leases/, made when first needed
  * @runtime_dir: where netplug.sysctl is kept (a tmpfs, cleared at boot); NULL: not kept, so a
  *               killed instance's sysctl changes are not undone by its successor
+ * @flags: 0 or NETPLUG_ADOPT
  * @ret: the new object (netplug_free())
  *
- * Removes what a killed predecessor of the same instance left behind, before anything else: its
- * nftables table, the links carrying its mark (veths, and the bridges it had created), and it
- * restores the sysctls recorded in @runtime_dir/netplug.sysctl.
+ * Without NETPLUG_ADOPT, removes what a killed predecessor of the same instance left behind,
+ * before anything else: it restores the sysctls recorded in @runtime_dir/netplug.sysctl, deletes
+ * the links carrying its mark (veths, and the bridges it had created) and its nftables table.
  *
- * Returns: 0, or -errno (-EPERM without CAP_NET_ADMIN, -EPROTONOSUPPORT without nftables).
+ * With NETPLUG_ADOPT, removes and writes nothing but the record: the predecessor's values in
+ * @runtime_dir/netplug.sysctl become this instance's, to be restored at its shutdown (the
+ * values the host had before the predecessor changed them, not the current ones); its veths
+ * stay, and its table stays in force — with the published ports of the units to adopt — until
+ * netplug_sweep(). The caller then brings its bridges up (netplug_bridge_up(): a bridge carrying
+ * the mark is this instance's, deleted at shutdown; the table is not rebuilt and the bridges'
+ * sysctls not set yet), adopts each live unit (netplug_unit_adopt()), and calls netplug_sweep()
+ * before it starts any unit. A netplug_unit_up() with published ports before that works, but
+ * rewrites the table: the ports of units not adopted yet are out of the maps until their adoption.
+ *
+ * Returns: 0, or -errno (-EPERM without CAP_NET_ADMIN, -EPROTONOSUPPORT without nftables,
+ * -EINVAL for an unknown flag).
  */
-int netplug_new(const char *instance, const char *state_dir, const char *runtime_dir, struct netplug **ret);
+int netplug_new(const char *instance, const char *state_dir, const char *runtime_dir, unsigned flags,
+                struct netplug **ret);
 
 /**
  * netplug_free() - release memory and sockets only
  *
  * The table, bridges and veths stay as they are (a later netplug_new() of the same instance
- * removes them). Units still up are detached: netplug_unit_free() then frees their memory only.
- * Returns NULL.
+ * removes them, or with NETPLUG_ADOPT takes them over). Units still up are detached:
+ * netplug_unit_free() then frees their memory only. Returns NULL.
  */
 struct netplug *netplug_free(struct netplug *np);
 static inline void netplug_freep(struct netplug **np) {
@@ -125,14 +145,32 @@ int netplug_shutdown(struct netplug *np);
  * netplug_cleanup_stale() - delete veths named after units a predecessor recorded
  * @unit_names: NULL-terminated, or NULL
  *
- * netplug_new() already removes every link carrying this instance's mark; this is for names
- * recorded elsewhere (by the manager under the runtime dir). Only veths carrying this instance's
- * mark are deleted; a link that is not a veth, carries no mark or another instance's, or belongs
- * to a unit up in @np, is left alone.
+ * netplug_new() (without NETPLUG_ADOPT) and netplug_sweep() already remove every veth carrying
+ * this instance's mark; this is for names recorded elsewhere (by the manager under the runtime
+ * dir). Only veths carrying this instance's mark are deleted; a link that is not a veth, carries
+ * no mark or another instance's, or belongs to a unit up in @np, is left alone.
  *
  * Returns: the number of links deleted, or -errno.
  */
 int netplug_cleanup_stale(struct netplug *np, char *const *unit_names);
+
+/**
+ * netplug_sweep() - end an adoption: remove what no adopted unit claimed
+ * @ret_error: on failure, a one-line message naming the step; may be NULL
+ *
+ * For a netplug made with NETPLUG_ADOPT, once its bridges are up and its live units adopted: what
+ * netplug_new() removes without that flag, but for what @np now holds. In order: deletes every
+ * veth carrying this instance's mark that is not the veth of a unit up in @np; restores the
+ * recorded route_localnet of bridges @np does not know; replaces the predecessor's table with
+ * this instance's (its bridges' rules, and the published ports of the units up: stale elements
+ * go), in one transaction, so adopted ports are never out of the maps; then sets the bridges'
+ * sysctls netplug_bridge_up() left for now (route_localnet, forwarding for NAT=yes). Bridges
+ * carrying the mark that @np does not know are left alone. Without NETPLUG_ADOPT it is harmless
+ * (stale veths of this instance are deleted, the table brought up to date).
+ *
+ * Returns: the number of links deleted, or -errno.
+ */
+int netplug_sweep(struct netplug *np, char **ret_error);
 
 /**
  * netplug_bridge_up() - create or adopt a bridge and give it its address
@@ -147,6 +185,11 @@ int netplug_cleanup_stale(struct netplug *np, char *const *unit_names);
  * NAT rules (NAT=yes: masquerade of its subnet leaving by another interface, forwarding
  * switched on). An IPv4 bridge gets route_localnet=1 so published ports answer on 127.0.0.1,
  * with rules that drop 127.0.0.0/8 traffic arriving from it. Calling it again is cheap.
+ *
+ * While a netplug made with NETPLUG_ADOPT has not swept yet (and no unit's ports have rewritten
+ * the table), the link and its address are handled as above, but the table is not rebuilt and
+ * route_localnet and forwarding are not set: the predecessor's table stays in force, and
+ * netplug_sweep() does both.
  *
  * Returns: 0, or -errno.
  */
@@ -190,6 +233,39 @@ int netplug_bridge_down(struct netplug *np, const char *name);
  */
 int netplug_unit_up(struct netplug *np, const struct netplug_unit_spec *spec, int netns_fd,
                     struct netplug_unit **ret, char **ret_error);
+
+/**
+ * netplug_unit_adopt() - take over a unit a predecessor plugged in, as it is
+ * @spec: the spec the unit was started with
+ * @netns_fd: the container's network namespace (open("/proc/PID/ns/net"))
+ * @ret: the unit, as netplug_unit_up() would have made it (netplug_unit_down(), the accessors)
+ * @ret_error: on failure, a one-line message naming what is missing or different; may be NULL
+ *
+ * Rebuilds the unit from what exists, without creating or changing a link. Checks, in order:
+ * the spec and the bridge as netplug_unit_up() does (the bridge brought up when @np does not
+ * know it); no other unit of @np publishing one of its ports (-EADDRINUSE; a socket bound on the
+ * host is not checked: the port is published already); its address, free of the other units up
+ * (-EADDRINUSE): the static one of @spec, or with address_auto its lease on the bridge (none, or
+ * one that is not a host address of the subnet: -ESTALE); the bridge exists; ve-NAME exists
+ * (-ENODEV), is a veth carrying this instance's mark for this very unit and is a port of the
+ * bridge (-ESTALE); inside @netns_fd eth0 exists (-ENODEV), is that veth's peer (each names the
+ * other's ifindex) and has the address, with the bridge's prefix (-ESTALE). Neither MTU, MAC,
+ * the links' state nor the default route are checked.
+ *
+ * Then the lease is recorded (a static address takes it over as netplug_unit_up() does), the
+ * unit is registered in @np, so that port and address checks, leases and netplug_sweep() see it,
+ * forwarding is switched on for a unit with published ports, and its ports are added to the port
+ * maps: while the predecessor's table is in force, as its own elements (already there: nothing
+ * changes); else, or when that fails, the maps or the table rewritten.
+ *
+ * On failure the unit is not registered and its links are left as they are: the caller kills and
+ * restarts it (netplug_unit_up() replaces a veth of this instance), or netplug_sweep() deletes them.
+ *
+ * Returns: 0, or -errno (-ENODEV, -ESTALE or -EADDRINUSE as above; -EINVAL, -EBADF, -EBUSY as for
+ * netplug_unit_up()).
+ */
+int netplug_unit_adopt(struct netplug *np, const struct netplug_unit_spec *spec, int netns_fd,
+                       struct netplug_unit **ret, char **ret_error);
 
 /**
  * netplug_lo_up() - bring lo up in @netns_fd, for a unit with a network namespace and no Bridge=

@@ -369,6 +369,7 @@ static int link_parse(const struct nlmsghdr *m, struct nl_link *ret) {
                 .flags = ifi->ifi_flags,
                 .mtu = attr_u32(tb[IFLA_MTU]),
                 .master = (int) attr_u32(tb[IFLA_MASTER]),
+                .link = (int) attr_u32(tb[IFLA_LINK]),
         };
         attr_copy_string(tb[IFLA_IFNAME], ret->name, sizeof(ret->name));
         attr_copy_string(tb[IFLA_IFALIAS], ret->alias, sizeof(ret->alias));

@@ -21,6 +21,10 @@
  * netplug sets are short ("net/ipv4/conf/BRIDGE/route_localnet"). */
 #define SYSCTL_PATH_MAX (STRLEN("/proc/sys/") + 255 + 1)
 
+/* A record's line: the key as SYSCTL_PATH_MAX allows, a value as np_sysctl_set() reads one. */
+#define RECORD_KEY_MAX   255
+#define RECORD_VALUE_MAX 63
+
 /* "/proc/sys/KEY" in @buf. On the stack rather than from malloc(): forwarding is checked at every
  * start of a unit with published ports, while supd's pages are shared copy-on-write with the
  * unit's first process and every page written is a fault. */
@@ -180,6 +184,12 @@ int np_sysctl_restore(struct netplug *np, const char *key, bool keep_shared) {
         return ret < 0 ? ret : r;
 }
 
+/* A "KEY VALUE" line of the record, with a key below /proc/sys/net that stays there. */
+static bool record_parse(const char *line, char key[static RECORD_KEY_MAX + 1],
+                         char value[static RECORD_VALUE_MAX + 1]) {
+        return sscanf(line, "%255s %63s", key, value) == 2 && !strstr(key, "..") && startswith(key, "net/");
+}
+
 int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
         _cleanup_free_ char *path = NULL, *line = NULL;
         size_t linesz = 0;
@@ -196,11 +206,9 @@ int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
                 return errno == ENOENT ? 0 : -errno;
 
         while (getline(&line, &linesz, f) >= 0) {
-                char key[256], value[64];
+                char key[RECORD_KEY_MAX + 1], value[RECORD_VALUE_MAX + 1];
 
-                if (sscanf(line, "%255s %63s", key, value) != 2 || strstr(key, ".."))
-                        continue;
-                if (!startswith(key, "net/"))
+                if (!record_parse(line, key, value))
                         continue;
                 if (keep_shared && np_sysctl_is_shared(key)) {
                         /* Taken over as if this instance had made the change: the last
@@ -219,6 +227,39 @@ int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
         if (unlink(path) < 0 && errno != ENOENT)
                 return -errno;
         return adopted ? record_write(np) : 0;
+}
+
+int np_sysctl_take_over(struct netplug *np) {
+        _cleanup_free_ char *path = NULL, *line = NULL;
+        size_t linesz = 0, n = 0;
+        FILE *f;
+
+        if (!np->runtime_dir)
+                return 0;
+        path = record_path(np);
+        if (!path)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+
+        while (getline(&line, &linesz, f) >= 0) {
+                char key[RECORD_KEY_MAX + 1], value[RECORD_VALUE_MAX + 1];
+                int r;
+
+                if (!record_parse(line, key, value))
+                        continue;
+                r = remember(np, key, value);
+                if (r < 0) {
+                        fclose(f);
+                        return r;
+                }
+                n += (size_t) r;
+        }
+        fclose(f);
+        log_debug("netplug: %zu sysctl value(s) taken over from a predecessor's record", n);
+        /* Rewritten as this instance's own: what was not parsed goes. */
+        return record_write(np);
 }
 
 void np_sysctls_free(struct netplug *np) {

@@ -110,7 +110,9 @@ static int port_probe(const struct netplug_port *p, int family) {
         return 0;
 }
 
-static int check_ports(struct netplug *np, const struct netplug_unit_spec *spec, int family,
+/* @probe: whether a socket bound on the host counts too. Not for a unit being adopted: its ports
+ * are published already, and a socket bound since does not get their traffic. */
+static int check_ports(struct netplug *np, const struct netplug_unit_spec *spec, int family, bool probe,
                        char **ret_error) {
         for (size_t i = 0; i < spec->n_ports; i++) {
                 const struct netplug_port *p = &spec->ports[i];
@@ -127,6 +129,8 @@ static int check_ports(struct netplug *np, const struct netplug_unit_spec *spec,
                         return np_conflict(ret_error, -EADDRINUSE,
                                            "host port %u/%s is already published by unit %s", p->host_port,
                                            np_proto_name(p->protocol), other->name);
+                if (!probe)
+                        continue;
                 r = port_probe(p, family);
                 if (r == -EADDRINUSE)
                         return np_conflict(ret_error, r, "host port %u/%s is in use", p->host_port,
@@ -156,8 +160,26 @@ static bool address_free_for(const struct netplug *np, const struct np_bridge *b
         return !l || streq(l->unit, unit);
 }
 
+static int record_lease(struct netplug *np, struct np_bridge *b, const char *unit,
+                        const struct netplug_cidr *c, char **ret_error) {
+        struct netplug_addr a;
+        char s[NP_CIDR_STRING_MAX];
+        int r;
+
+        np_cidr_addr(c, &a);
+        r = np_lease_set(np, b, unit, &a);
+        if (r < 0)
+                return np_fail(ret_error, r, NULL, "record the lease of %s for unit %s",
+                               np_addr_to_string(&a, s, sizeof(s)), unit);
+        return 0;
+}
+
+/* The unit's address: the static one, or with "auto" its lease when free, else the lowest free
+ * address; recorded in the lease file. @adopt: the unit is up already; with "auto" its lease is
+ * the address it has, and without one there is none to take (-ESTALE); nothing is recorded yet,
+ * the caller does once it has checked the unit's links. */
 static int take_address(struct netplug *np, struct np_bridge *b, const struct netplug_unit_spec *spec,
-                        struct netplug_cidr *ret, char **ret_error) {
+                        bool adopt, struct netplug_cidr *ret, char **ret_error) {
         const char *unit = spec->name;
         struct netplug_addr a, net;
         char s[64];
@@ -191,6 +213,23 @@ static int take_address(struct netplug *np, struct np_bridge *b, const struct ne
                                            np_addr_to_string(&a, s, sizeof(s)), other->name);
                 /* A static address takes over a lease of a unit that is not up: that unit gets the
                  * lowest free address at its next start. Recording it keeps "auto" units off it. */
+        } else if (adopt) {
+                const struct np_lease *l = np_lease_by_unit(b, unit);
+                const struct netplug_unit *other;
+
+                if (!l)
+                        return np_conflict(ret_error, -ESTALE, "unit %s has no address lease on bridge %s",
+                                           unit, b->name);
+                a = l->addr;
+                other = address_user(np, b->name, &a, unit);
+                if (other)
+                        return np_conflict(ret_error, -EADDRINUSE, "address %s is already used by unit %s",
+                                           np_addr_to_string(&a, s, sizeof(s)), other->name);
+                if (!address_free_for(np, b, &a, unit))
+                        return np_conflict(ret_error, -ESTALE,
+                                           "the lease of unit %s, %s, is not a host address of the subnet "
+                                           "of bridge %s",
+                                           unit, np_addr_to_string(&a, s, sizeof(s)), b->name);
         } else {
                 const struct np_lease *l = np_lease_by_unit(b, unit);
                 bool found = false;
@@ -213,14 +252,9 @@ static int take_address(struct netplug *np, struct np_bridge *b, const struct ne
                                            "no free address left in the subnet of bridge %s", b->name);
         }
 
-        r = np_lease_set(np, b, unit, &a);
-        if (r < 0)
-                return np_fail(ret_error, r, NULL, "record the lease of %s for unit %s",
-                               np_addr_to_string(&a, s, sizeof(s)), unit);
-
         *ret = (struct netplug_cidr){.family = a.family, .prefixlen = b->address.prefixlen};
         memcpy(&ret->addr, &a.addr, np_addr_len(a.family));
-        return 0;
+        return adopt ? 0 : record_lease(np, b, unit, ret, ret_error);
 }
 
 /* The container's MAC follows its address, as Docker's does: a restarted unit comes back with
@@ -331,27 +365,23 @@ static struct netplug_unit *unit_alloc(const struct netplug_unit_spec *spec) {
         return u;
 }
 
-int netplug_unit_up(struct netplug *np, const struct netplug_unit_spec *spec, int netns_fd,
-                    struct netplug_unit **ret, char **ret_error) {
-        _cleanup_(netplug_unit_freep) struct netplug_unit *u = NULL;
+/* What netplug_unit_up() and netplug_unit_adopt() check first: the spec, that the unit is not up
+ * yet, its bridge (brought up when @np does not know it) and its gateway. */
+static int unit_prepare(struct netplug *np, const struct netplug_unit_spec *spec, int netns_fd,
+                        struct np_bridge **ret_bridge, struct netplug_addr *ret_gw, char **ret_error) {
         const struct netplug_bridge_spec *b;
-        const char *unit;
         struct np_bridge *nb;
-        struct netplug_addr gw;
-        struct nl_link br;
-        bool veth = false;
-        int eth_ifindex = 0, r, k;
+        int r;
 
         if (!spec || !np_name_is_valid(spec->name, NETPLUG_NAME_MAX))
                 return np_conflict(ret_error, -EINVAL, "invalid unit name");
-        unit = spec->name;
         b = spec->bridge;
         if (!b || !b->name)
-                return np_conflict(ret_error, -EINVAL, "unit %s: no bridge", unit);
+                return np_conflict(ret_error, -EINVAL, "unit %s: no bridge", spec->name);
         if (netns_fd < 0)
-                return np_conflict(ret_error, -EBADF, "unit %s: no network namespace", unit);
-        if (np_unit_find(np, unit))
-                return np_conflict(ret_error, -EBUSY, "unit %s is already plugged in", unit);
+                return np_conflict(ret_error, -EBADF, "unit %s: no network namespace", spec->name);
+        if (np_unit_find(np, spec->name))
+                return np_conflict(ret_error, -EBUSY, "unit %s is already plugged in", spec->name);
 
         nb = np_bridge_find(np, b->name);
         if (!nb) {
@@ -363,22 +393,42 @@ int netplug_unit_up(struct netplug *np, const struct netplug_unit_spec *spec, in
         }
 
         if (!spec->gateway_set)
-                np_cidr_addr(&nb->address, &gw);
+                np_cidr_addr(&nb->address, ret_gw);
         else if (spec->gateway.family == nb->address.family)
-                gw = spec->gateway;
+                *ret_gw = spec->gateway;
         else
                 return np_conflict(ret_error, -EINVAL,
                                    "the gateway is not of the address family of bridge %s", nb->name);
+        *ret_bridge = nb;
+        return 0;
+}
+
+int netplug_unit_up(struct netplug *np, const struct netplug_unit_spec *spec, int netns_fd,
+                    struct netplug_unit **ret, char **ret_error) {
+        _cleanup_(netplug_unit_freep) struct netplug_unit *u = NULL;
+        const struct netplug_bridge_spec *b;
+        const char *unit;
+        struct np_bridge *nb;
+        struct netplug_addr gw;
+        struct nl_link br;
+        bool veth = false;
+        int eth_ifindex = 0, r, k;
+
+        r = unit_prepare(np, spec, netns_fd, &nb, &gw, ret_error);
+        if (r < 0)
+                return r;
+        unit = spec->name;
+        b = spec->bridge;
 
         u = unit_alloc(spec);
         if (!u)
                 return -ENOMEM;
 
-        r = check_ports(np, spec, nb->address.family, ret_error);
+        r = check_ports(np, spec, nb->address.family, true, ret_error);
         if (r < 0)
                 return r;
 
-        r = take_address(np, nb, spec, &u->address, ret_error);
+        r = take_address(np, nb, spec, false, &u->address, ret_error);
         if (r < 0)
                 return r;
         np_cidr_to_string(&u->address, u->address_str, sizeof(u->address_str));
@@ -439,6 +489,140 @@ fail:
                 k = nl_link_delete_by_name(np->nl, u->ifname);
                 log_debug_errno(k, "netplug: undo: deleted veth %s: %m", u->ifname);
         }
+        return r;
+}
+
+/* What an adopted unit must have: ve-NAME, a veth carrying this instance's mark for this unit,
+ * a port of @br; and in @netns_fd, eth0, its peer, with the unit's address. Nothing is changed. */
+static int adopt_check_links(struct netplug *np, const struct netplug_unit *u, const struct nl_link *br,
+                             int netns_fd, char **ret_error) {
+        _cleanup_(nl_detachp) struct nl_sock *nl = np->nl_inside;
+        char alias[IFALIASZ], s[NP_CIDR_STRING_MAX];
+        struct nl_link ve, eth;
+        int r;
+
+        r = nl_link_get(np->nl, u->ifname, &ve);
+        if (r == -ENODEV)
+                return np_conflict(ret_error, r, "veth %s of unit %s is gone", u->ifname, u->name);
+        if (r < 0)
+                return np_fail(ret_error, r, nl_extack(np->nl), "look up veth %s", u->ifname);
+        /* The whole mark, unit name included: a shortened link name may be another unit's. */
+        snprintf(alias, sizeof(alias), "%s unit %s", np->table, u->name);
+        if (!streq(ve.kind, "veth") || !streq(ve.alias, alias))
+                return np_conflict(ret_error, -ESTALE, "link %s is not the veth this supd made for unit %s",
+                                   u->ifname, u->name);
+        if (ve.master != br->ifindex)
+                return np_conflict(ret_error, -ESTALE, "veth %s is not a port of bridge %s", u->ifname,
+                                   br->name);
+
+        r = nl_attach_in_netns(nl, netns_fd, np->home_netns_fd);
+        if (r < 0)
+                return np_fail(ret_error, r, NULL, "open rtnetlink in the container's network namespace");
+        r = nl_link_get(nl, CONTAINER_IFNAME, &eth);
+        if (r == -ENODEV)
+                return np_conflict(ret_error, r, "%s is gone from the container of unit %s",
+                                   CONTAINER_IFNAME, u->name);
+        if (r < 0)
+                return np_fail(ret_error, r, nl_extack(nl), "look up %s in the container", CONTAINER_IFNAME);
+        /* Each end of a pair names the other's ifindex (IFLA_LINK): eth0 there is this veth's
+         * peer, not the end of another pair. */
+        if (!streq(eth.kind, "veth") || eth.link != ve.ifindex || ve.link != eth.ifindex)
+                return np_conflict(ret_error, -ESTALE, "%s in the container is not the peer of veth %s",
+                                   CONTAINER_IFNAME, u->ifname);
+        r = nl_addr_has(nl, eth.ifindex, &u->address);
+        if (r < 0)
+                return np_fail(ret_error, r, nl_extack(nl), "read the addresses of %s in the container",
+                               CONTAINER_IFNAME);
+        if (r == 0)
+                return np_conflict(ret_error, -ESTALE, "%s in the container does not have address %s",
+                                   CONTAINER_IFNAME, np_cidr_to_string(&u->address, s, sizeof(s)));
+        return 0;
+}
+
+/* An adopted unit's ports in the maps. While the predecessor's table is in force they are most
+ * likely there already: added again, which changes nothing when they are, as its own elements
+ * over nfnetlink, so that the elements of the units still to be adopted stay. Otherwise, or when
+ * that fails (no table, no map, an element of that host port with other data), as for a unit
+ * coming up: the maps or the table rewritten from what np knows. */
+static int adopt_ports(struct netplug *np, const struct netplug_unit *u, char **ret_error) {
+        int r;
+
+        if (np->adopting && !np->nft_structure) {
+                r = nft_unit_elements(np, u, true);
+                if (r >= 0)
+                        return 0;
+                log_debug_errno(r,
+                                "netplug: adding the map elements of unit %s to the table in force "
+                                "failed, replacing the table: %m",
+                                u->name);
+        }
+        return np_table_ports_update(np, u, true, ret_error);
+}
+
+int netplug_unit_adopt(struct netplug *np, const struct netplug_unit_spec *spec, int netns_fd,
+                       struct netplug_unit **ret, char **ret_error) {
+        _cleanup_(netplug_unit_freep) struct netplug_unit *u = NULL;
+        struct np_bridge *nb;
+        struct netplug_addr gw;
+        struct nl_link br;
+        int r;
+
+        r = unit_prepare(np, spec, netns_fd, &nb, &gw, ret_error);
+        if (r < 0)
+                return r;
+
+        u = unit_alloc(spec);
+        if (!u)
+                return -ENOMEM;
+
+        r = check_ports(np, spec, nb->address.family, false, ret_error);
+        if (r < 0)
+                return r;
+        r = take_address(np, nb, spec, true, &u->address, ret_error);
+        if (r < 0)
+                return r;
+        np_cidr_to_string(&u->address, u->address_str, sizeof(u->address_str));
+
+        r = nl_link_get(np->nl, nb->name, &br);
+        if (r == -ENODEV)
+                return np_conflict(ret_error, r, "bridge %s of unit %s is gone", nb->name, spec->name);
+        if (r < 0)
+                return np_fail(ret_error, r, nl_extack(np->nl), "look up bridge %s", nb->name);
+        r = adopt_check_links(np, u, &br, netns_fd, ret_error);
+        if (r < 0)
+                return r;
+
+        /* The unit is what it claims to be: from here on it is up, as netplug_unit_up() leaves it. */
+        r = record_lease(np, nb, u->name, &u->address, ret_error);
+        if (r < 0)
+                return r;
+        r = units_add(np, u);
+        if (r < 0)
+                return r;
+        u->np = np;
+
+        if (u->n_ports > 0) {
+                r = np_forwarding_on(np, nb->address.family);
+                if (r < 0) {
+                        r = np_fail(ret_error, r, NULL, "switch on forwarding for the ports of unit %s",
+                                    u->name);
+                        goto fail;
+                }
+                r = adopt_ports(np, u, ret_error);
+                if (r < 0)
+                        goto fail;
+        }
+
+        log_debug("netplug: unit %s adopted on %s as %s (%s)", u->name, nb->name, u->ifname, u->address_str);
+        *ret = TAKE_PTR(u);
+        return 0;
+
+fail:
+        /* Its links stay as they are: the caller restarts the unit (netplug_unit_up() replaces a
+         * veth of ours), or netplug_sweep() deletes them. Elements of its ports left in the maps
+         * go with the next rewrite. */
+        np_units_remove(np, u);
+        u->np = NULL;
         return r;
 }
 

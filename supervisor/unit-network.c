@@ -219,7 +219,7 @@ void manager_network_new(struct manager *m) {
         int r;
 
         /* The nftables table and the link marks are named after the cgroup root, claimed before. */
-        r = netplug_new(manager_instance(m), m->state_dir, m->runtime_dir, &m->netplug);
+        r = netplug_new(manager_instance(m), m->state_dir, m->runtime_dir, 0, &m->netplug);
         if (r < 0)
                 log_warning_errno(r, "Failed to set up networking, units with Bridge= will not start: %m");
         else

@@ -426,7 +426,7 @@ static void test_crash_recovery(int ip_forward_before) {
         pid = fork();
         if (pid == 0) {
                 struct netplug_unit *u = NULL;
-                if (netplug_new("crash", state_dir, runtime_dir, &np) < 0 ||
+                if (netplug_new("crash", state_dir, runtime_dir, 0, &np) < 0 ||
                     netplug_bridge_up(np, &b, NULL) < 0)
                         _exit(EXIT_FAILURE);
                 c.n_ports = 1;
@@ -442,7 +442,7 @@ static void test_crash_recovery(int ip_forward_before) {
                    read_sysctl("net/ipv4/ip_forward") == 1,
            "crash: its table, bridge, veth and ip_forward are left behind");
 
-        r = netplug_new("crash", state_dir, runtime_dir, &np);
+        r = netplug_new("crash", state_dir, runtime_dir, 0, &np);
         is_int(r, 0, "crash: a new instance starts");
         free(t);
         t = run("nft list table inet sup_crash 2>&1");
@@ -475,6 +475,267 @@ static void test_crash_recovery(int ip_forward_before) {
            "crash: after shutdown: no table, no bridge, ip_forward as before");
         netplug_free(np);
         ns_kill(&box);
+}
+
+/* The ifindex of a host link, -1 when there is none. */
+static int link_ifindex(const char *name) {
+        _cleanup_free_ char *out = run("cat /sys/class/net/%s/ifindex 2>/dev/null", name);
+        return out && *out ? atoi(out) : -1;
+}
+
+/* Links carrying the mark of @table ("TABLE bridge", "TABLE unit NAME"). */
+static int marked_links(const char *table) {
+        _cleanup_free_ char *out = run("ip -d -o link show | grep -c 'alias %s '", table);
+        return out ? atoi(out) : -1;
+}
+
+#define ADOPT_TABLE "sup_adopt"
+#define ADOPT_MAP   "nft list map inet " ADOPT_TABLE " publish4 2>&1"
+
+/* A supd restarted after a crash adopts the units still alive: their veth, address, lease and
+ * published ports; what it does not adopt goes with netplug_sweep(). */
+static void test_adoption(int ip_forward_before) {
+        struct netplug_bridge_spec b = make_bridge("supbr8", "10.78.0.1/24", true);
+        /* Configured for the predecessor, not for its successor. */
+        struct netplug_bridge_spec gone = make_bridge("supbr7", "10.77.7.1/24", false);
+        struct netplug_port pa = {7171, 71, IPPROTO_TCP}, ps = {7272, 72, IPPROTO_TCP};
+        struct netplug_unit_spec ca = make_unit("a1", &b, NULL), cs = make_unit("s1", &b, NULL),
+                                 cg = make_unit("g1", &b, "10.78.0.50");
+        struct netplug_unit *a = NULL, *st = NULL, *g = NULL;
+        struct ns box_a = {}, box_s = {}, box_g = {}, box_n = {};
+        struct netplug *np = NULL;
+        _cleanup_free_ char *a_addr = NULL;
+        char *out;
+        pid_t srv = -1;
+        int r, a_ifindex;
+
+        ca.ports = &pa;
+        ca.n_ports = 1;
+        cs.ports = &ps;
+        cs.n_ports = 1;
+        if (ns_spawn(&box_a) < 0 || ns_spawn(&box_s) < 0 || ns_spawn(&box_g) < 0 || ns_spawn(&box_n) < 0) {
+                ok(false, "adopt: spawn container namespaces");
+                return;
+        }
+
+        /* ---- the predecessor: three units up, then it dies (netplug_free() keeps everything) ---- */
+        r = netplug_new("adopt", state_dir, runtime_dir, 0, &np);
+        ok(r == 0 && netplug_bridge_up(np, &b, NULL) == 0 && netplug_bridge_up(np, &gone, NULL) == 0,
+           "adopt: the predecessor brings up its bridges");
+        if (r < 0)
+                return;
+        ok(netplug_unit_up(np, &ca, box_a.fd, &a, NULL) == 0 &&
+                   netplug_unit_up(np, &cs, box_s.fd, &st, NULL) == 0 &&
+                   netplug_unit_up(np, &cg, box_g.fd, &g, NULL) == 0,
+           "adopt: the predecessor plugs in a1, s1 and g1");
+        if (!a || !st || !g)
+                return;
+        a_addr = strdup(netplug_unit_address(a));
+        a_ifindex = link_ifindex("ve-a1");
+        is_int(marked_links(ADOPT_TABLE), 5, "adopt: its bridges and three veths carry its mark");
+        np = netplug_free(np);
+        a = netplug_unit_free(a); /* detached: memory only */
+        st = netplug_unit_free(st);
+        g = netplug_unit_free(g);
+        ok(link_exists("ve-a1") && link_exists("ve-s1") && link_exists("ve-g1") &&
+                   read_sysctl("net/ipv4/ip_forward") == 1 &&
+                   read_sysctl("net/ipv4/conf/supbr7/route_localnet") == 1,
+           "adopt: the dead predecessor's veths and forwarding are left");
+        srv = server_start(box_a.fd, SOCK_STREAM, "0.0.0.0", 71);
+        out = query(-1, SOCK_STREAM, "10.78.0.1", 7171);
+        ok(streq(out, "10.78.0.1"), "adopt: a1 serves on its published port meanwhile (%s)", out);
+        free(out);
+        sh("ip link del ve-g1"); /* g1's veth goes while no supd looks */
+
+        /* ---- the successor ---- */
+        r = netplug_new("adopt", state_dir, runtime_dir, NETPLUG_ADOPT, &np);
+        is_int(r, 0, "adopt: netplug_new(NETPLUG_ADOPT)");
+        if (r < 0)
+                return;
+        out = run(ADOPT_MAP);
+        ok(link_exists("ve-a1") && link_exists("ve-s1") && link_exists("supbr8") && contains(out, "7171") &&
+                   contains(out, "7272") && read_sysctl("net/ipv4/ip_forward") == 1,
+           "adopt: NETPLUG_ADOPT removes nothing: veths, bridge, table, forwarding");
+        free(out);
+        out = run("cat %s/netplug.sysctl 2>&1", runtime_dir);
+        ok(contains(out, "net/ipv4/ip_forward"), "adopt: the sysctl record is kept");
+        free(out);
+
+        r = netplug_bridge_up(np, &b, NULL);
+        out = run(ADOPT_MAP);
+        ok(r == 0 && contains(out, "7272"),
+           "adopt: bridge_up leaves the predecessor's table in force, s1's port included");
+        free(out);
+
+        /* a1's element lost meanwhile: adopting puts it back, as its own element, the others stay. */
+        sh("nft delete element inet " ADOPT_TABLE " publish4 '{ tcp . 7171 }'");
+        {
+                _cleanup_free_ char *e = NULL;
+
+                r = netplug_unit_adopt(np, &ca, box_a.fd, &a, &e);
+                ok(r == 0 && a, "adopt: a1 adopted: %s", strempty(e));
+                if (!a)
+                        return;
+        }
+        is_str(netplug_unit_address(a), a_addr, "adopt: a1 keeps its address");
+        is_str(netplug_unit_ifname(a), "ve-a1", "adopt: a1's veth is ve-a1");
+        is_int(link_ifindex("ve-a1"), a_ifindex, "adopt: ... the very same link");
+        {
+                size_t n;
+                const struct netplug_port *p = netplug_unit_ports(a, &n);
+                ok(n == 1 && p[0].host_port == 7171, "adopt: a1's ports");
+        }
+        out = run(ADOPT_MAP);
+        ok(contains(out, "tcp . 7171 comment \"a1\" : 10.78.0.2 . 71") && contains(out, "7272"),
+           "adopt: a1's element is back in the map, s1's stays until the sweep");
+        free(out);
+        out = query(-1, SOCK_STREAM, "10.78.0.1", 7171);
+        ok(streq(out, "10.78.0.1"), "adopt: a1 still serves (%s)", out);
+        free(out);
+
+        /* Adoption that cannot be: nothing is registered, nothing is touched. */
+        {
+                _cleanup_free_ char *e = NULL;
+                struct netplug_unit *x = NULL;
+
+                r = netplug_unit_adopt(np, &cg, box_g.fd, &x, &e);
+                ok(r == -ENODEV && !x && contains(e, "veth ve-g1 of unit g1 is gone"),
+                   "adopt: g1's veth deleted meanwhile: %s", strempty(e));
+                free(e);
+                e = NULL;
+                r = netplug_unit_adopt(np, &ca, box_a.fd, &x, &e);
+                ok(r == -EBUSY && !x, "adopt: a1 twice: %s", strempty(e));
+        }
+        {
+                struct netplug_unit_spec c = make_unit("s1", &b, "10.78.0.99");
+                _cleanup_free_ char *e = NULL;
+                struct netplug_unit *x = NULL;
+
+                c.ports = &ps;
+                c.n_ports = 1;
+                r = netplug_unit_adopt(np, &c, box_s.fd, &x, &e);
+                ok(r == -ESTALE && !x &&
+                           contains(e, "eth0 in the container does not have address 10.78.0.99/24"),
+                   "adopt: another address than the unit has: %s", strempty(e));
+                free(e);
+                e = NULL;
+                c = make_unit("s1", &b, NULL);
+                r = netplug_unit_adopt(np, &c, box_a.fd, &x, &e);
+                ok(r == -ESTALE && contains(e, "eth0 in the container is not the peer of veth ve-s1"),
+                   "adopt: the wrong namespace: %s", strempty(e));
+                free(e);
+                e = NULL;
+                sh("ip link set ve-s1 nomaster");
+                r = netplug_unit_adopt(np, &c, box_s.fd, &x, &e);
+                ok(r == -ESTALE && contains(e, "veth ve-s1 is not a port of bridge supbr8"),
+                   "adopt: a veth off the bridge: %s", strempty(e));
+                free(e);
+                e = NULL;
+                sh("ip link set ve-s1 master supbr8 && ip link set ve-s1 alias '" ADOPT_TABLE "_2 unit s1'");
+                r = netplug_unit_adopt(np, &c, box_s.fd, &x, &e);
+                ok(r == -ESTALE && contains(e, "link ve-s1 is not the veth this supd made for unit s1"),
+                   "adopt: a veth with another instance's mark: %s", strempty(e));
+                sh("ip link set ve-s1 alias '" ADOPT_TABLE " unit s1'");
+                ok(link_exists("ve-s1"), "adopt: failed adoptions leave the links alone");
+        }
+
+        /* ---- the sweep ---- */
+        {
+                _cleanup_free_ char *e = NULL;
+
+                r = netplug_sweep(np, &e);
+                is_int(r, 1, "adopt: the sweep deletes one veth");
+                if (r < 0)
+                        diag("%s", strempty(e));
+        }
+        ok(!link_exists("ve-s1") && link_exists("ve-a1") && link_exists("supbr8"),
+           "adopt: ... s1's, not adopted; a1's and the bridge stay");
+        out = run(ADOPT_MAP);
+        ok(contains(out, "tcp . 7171 comment \"a1\"") && !contains(out, "7272"),
+           "adopt: the sweep drops s1's element, keeps a1's");
+        free(out);
+        out = run("nft list table inet " ADOPT_TABLE " 2>&1");
+        ok(contains(out, "ip saddr 10.78.0.0/24 oifname != \"supbr8\" masquerade") &&
+                   contains(out, "iifname \"supbr8\" ip daddr 127.0.0.0/8 drop"),
+           "adopt: the table is this instance's");
+        free(out);
+        is_int(read_sysctl("net/ipv4/conf/supbr8/route_localnet"), 1, "adopt: route_localnet set");
+        ok(link_exists("supbr7") && read_sysctl("net/ipv4/conf/supbr7/route_localnet") == 0,
+           "adopt: a bridge no longer configured is left, its route_localnet restored with its rules gone");
+        sh("ip link del supbr7");
+        out = query(-1, SOCK_STREAM, "10.78.0.1", 7171);
+        ok(streq(out, "10.78.0.1"), "adopt: a1 serves after the sweep (%s)", out);
+        free(out);
+
+        /* ---- units after adoption see a1 ---- */
+        {
+                struct netplug_unit_spec c = make_unit("n1", &b, NULL);
+                struct netplug_unit *n = NULL;
+                _cleanup_free_ char *e = NULL;
+
+                r = netplug_unit_up(np, &c, box_n.fd, &n, &e);
+                ok(r == 0 && n && !streq(netplug_unit_address(n), a_addr),
+                   "adopt: a new unit gets another address than a1's (%s)",
+                   n ? netplug_unit_address(n) : "-");
+                n = netplug_unit_free(n);
+
+                c = make_unit("n1", &b, a_addr);
+                r = netplug_unit_up(np, &c, box_n.fd, &n, &e);
+                ok(r == -EADDRINUSE && contains(e, "used by unit a1"),
+                   "adopt: a1's address, static, is refused: %s", strempty(e));
+                n = netplug_unit_free(n);
+
+                c = make_unit("n1", &b, NULL);
+                c.ports = &pa;
+                c.n_ports = 1;
+                r = netplug_unit_up(np, &c, box_n.fd, &n, &e);
+                ok(r == -EADDRINUSE && contains(e, "host port 7171/tcp is already published by unit a1"),
+                   "adopt: a1's port is refused: %s", strempty(e));
+                n = netplug_unit_free(n);
+        }
+
+        /* ---- a second crash, and the table gone meanwhile: adoption brings it back ---- */
+        np = netplug_free(np);
+        a = netplug_unit_free(a);
+        sh("nft delete table inet " ADOPT_TABLE);
+        r = netplug_new("adopt", state_dir, runtime_dir, NETPLUG_ADOPT, &np);
+        ok(r == 0 && netplug_bridge_up(np, &b, NULL) == 0, "adopt: again, after the table was deleted");
+        if (r < 0)
+                return;
+        r = netplug_unit_adopt(np, &ca, box_a.fd, &a, NULL);
+        out = run(ADOPT_MAP);
+        ok(r == 0 && contains(out, "tcp . 7171 comment \"a1\" : 10.78.0.2 . 71"),
+           "adopt: a1 adopted, the table made again with its element");
+        free(out);
+        is_int(netplug_sweep(np, NULL), 0, "adopt: nothing to sweep");
+        out = query(-1, SOCK_STREAM, "10.78.0.1", 7171);
+        ok(streq(out, "10.78.0.1"), "adopt: a1 serves (%s)", out);
+        free(out);
+
+        /* ---- down and shutdown leave nothing ---- */
+        r = netplug_unit_down(np, a);
+        out = run(ADOPT_MAP);
+        ok(r == 0 && !link_exists("ve-a1") && !contains(out, "7171"), "adopt: unit_down of an adopted unit");
+        free(out);
+        a = netplug_unit_free(a);
+        is_int(netplug_shutdown(np), 0, "adopt: shutdown");
+        out = run("nft list tables 2>&1");
+        ok(!contains(out, ADOPT_TABLE), "adopt: no table left");
+        free(out);
+        is_int(marked_links(ADOPT_TABLE), 0, "adopt: no link with the mark left");
+        ok(!link_exists("supbr8"), "adopt: the bridge the predecessor made is deleted");
+        is_int(read_sysctl("net/ipv4/ip_forward"), ip_forward_before,
+               "adopt: ip_forward back to its value before the predecessor");
+        out = run("cat %s/netplug.sysctl 2>&1", runtime_dir);
+        ok(contains(out, "No such file"), "adopt: the sysctl record is gone");
+        free(out);
+        np = netplug_free(np);
+
+        server_stop(srv);
+        ns_kill(&box_a);
+        ns_kill(&box_s);
+        ns_kill(&box_g);
+        ns_kill(&box_n);
 }
 
 int main(void) {
@@ -523,7 +784,7 @@ int main(void) {
         fds_before = count_fds();
 
         /* ---- new, bridges ---- */
-        r = netplug_new(INSTANCE, state_dir, runtime_dir, &np);
+        r = netplug_new(INSTANCE, state_dir, runtime_dir, 0, &np);
         is_int(r, 0, "netplug_new");
         if (r < 0)
                 return tap_done();
@@ -532,7 +793,7 @@ int main(void) {
 
         {
                 struct netplug *np2 = NULL;
-                r = netplug_new("Run/Sup-Test.1", NULL, NULL, &np2);
+                r = netplug_new("Run/Sup-Test.1", NULL, NULL, 0, &np2);
                 ok(r == 0 && startswith(netplug_table_name(np2), "sup_run_sup_test_1-"),
                    "instance names are reduced to [a-z0-9_], with a hash of the whole");
                 netplug_free(np2);
@@ -847,7 +1108,7 @@ int main(void) {
         ok(contains(out, "10.89.0.2 web\n") && contains(out, "10.89.0.3 db\n"),
            "lease file: ADDRESS UNIT lines");
         free(out);
-        r = netplug_new(INSTANCE, state_dir, runtime_dir, &np);
+        r = netplug_new(INSTANCE, state_dir, runtime_dir, 0, &np);
         is_int(r, 0, "a new instance over the same state dir");
         ok(!link_exists(BRIDGE), "... removed the bridge its predecessor made");
         out = run("ip -o -4 addr show dev supbr1");
@@ -1044,6 +1305,7 @@ int main(void) {
         sh("ip link del supbr1; ip link del supbr2");
 
         test_crash_recovery(ip_forward_before);
+        test_adoption(ip_forward_before);
 
         server_stop(srv_up);
         ns_kill(&c_web);
