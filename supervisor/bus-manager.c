@@ -214,6 +214,7 @@ static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_
             (r = append_prop(reply, "StartQueued", "b", (int) st.start_queued)) < 0 ||
             (r = append_prop(reply, "StopQueued", "b", (int) st.stop_queued)) < 0 ||
             (r = append_prop(reply, "Init", "b", (int) st.init)) < 0 ||
+            (r = append_prop(reply, "LogBytesDropped", "t", st.log_bytes_dropped)) < 0 ||
             (r = append_ports(reply, u)) < 0 ||
             (r = append_log_tail(reply, u)) < 0)
                 return r;

@@ -25,10 +25,21 @@
  *   is renamed to NAME.log.1 (replacing the older one) and a fresh NAME.log is started; a batch is
  *   split there. A single line larger than the maximum still goes to a fresh file of its own.
  * - A line that cannot be written (ENOSPC, the file cannot be opened) is dropped from the file but
- *   still enters the in-memory tail; the next batch tries again.
+ *   still enters the in-memory tail; the next batch tries again. Its bytes, as formatted, are
+ *   counted (log_stream_bytes_dropped()). The first drop of an episode is logged at warning level
+ *   ("web: log file full, dropping output (No space left on device)"), and so is the first write
+ *   that works again, with how many bytes the episode dropped.
+ * - NAME.log removed or renamed away (an operator, logrotate) while it is open: the next batch goes
+ *   to a new NAME.log, created, or appended to when someone already put a file in its place. What
+ *   was written before stays in the old file.
  *
  * The order of lines within one stream is kept; lines of stdout and stderr interleave in the order
  * in which supd happened to read them.
+ *
+ * fds: the file is open from the start of a run (log_stream_open_pipes(), log_stream_adopt_pipes())
+ * until every pipe reached EOF and its lines are written, and for the one batch of a note between
+ * runs (open, append, close). A loaded unit that does not run costs no fd, and a start that finds
+ * supd out of fds fails with EMFILE before its child exists.
  *
  * Cost (DESIGN.md, "Log capture stays off the critical path"): each pipe is enlarged to
  * LOG_PIPE_SIZE. The first readable event of a quiet pipe does not read: it stops the io watcher
@@ -37,12 +48,14 @@
  * flood (LOG_FLOOD_BYTES or more), the wait is LOG_DELAY_FLOOD or nothing, so that a fast writer
  * never blocks on a full pipe. A batch reads up to LOG_BATCH_MAX in large reads, takes one clock
  * reading for all its lines ("the time the line was read" is the time of its batch) and writes them
- * with one write() (more only for a batch larger than the output buffer, or at a rotation). */
+ * with one write() (more only for a batch larger than the output buffer, or at a rotation), after
+ * one stat() of NAME.log to see that it is still the open file. */
 
 #include <assert.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,12 +116,21 @@ struct log_stream {
         struct ev_loop *loop;
         char *path;
         char *path_rotated;
-        int fd;
+        char *name; /* NAME of NAME.log, for supd's own log */
+        int fd;     /* open while pipes are, or for the one batch of a note; else -EBADF */
+        dev_t dev;  /* of the file behind fd: a NAME.log that is another file now is reopened */
+        ino_t ino;
         uint64_t size; /* of the file behind fd, as far as we wrote it */
         uint64_t max_size;
-        int write_error; /* the last failure, so that a full disk is logged once, not per line */
+
+        /* Lines that did not reach the file. An episode runs from the first failure to the next
+         * write that works: it is logged once when it begins and once when it ends. */
+        int drop_error; /* of the episode in progress; 0: none */
+        uint64_t drop_episode;
+        uint64_t drop_total;
 
         struct log_pipe *pipes; /* read ends of this run and of earlier ones not at EOF yet */
+        struct log_pipe *run_out, *run_err; /* those of the latest run, while they are open */
 
         char *tail[LOG_STREAM_TAIL_MAX]; /* ring; NULL where a copy failed */
         unsigned tail_next;
@@ -132,8 +154,32 @@ static int log_stream_open_file(struct log_stream *s, int extra_flags) {
                 return -EBADFD;
 
         s->size = (uint64_t) st.st_size;
+        s->dev = st.st_dev;
+        s->ino = st.st_ino;
         s->fd = TAKE_FD(fd);
         return 0;
+}
+
+/* Between runs the stream holds no fd: supd's fds grow with running units, not loaded ones. */
+static void log_stream_release_file(struct log_stream *s) {
+        if (!s->pipes)
+                s->fd = safe_close(s->fd);
+}
+
+/* NAME.log removed or renamed away (by an operator, by logrotate) while we hold it: what we wrote
+ * to the old file would be lost to every reader, so the next lines start a new NAME.log. One
+ * stat() a batch; an error other than ENOENT says nothing about the file and changes nothing. */
+static void log_stream_check_replaced(struct log_stream *s) {
+        struct stat st;
+
+        if (stat(s->path, &st) < 0) {
+                if (errno != ENOENT)
+                        return;
+        } else if (st.st_dev == s->dev && st.st_ino == s->ino)
+                return;
+
+        (void) log_debug("%s: '%s' was removed or replaced, reopening it", s->name, s->path);
+        s->fd = safe_close(s->fd);
 }
 
 static int log_stream_rotate(struct log_stream *s) {
@@ -150,16 +196,39 @@ static int log_stream_rotate(struct log_stream *s) {
         return log_stream_open_file(s, extra);
 }
 
-static void log_stream_set_write_error(struct log_stream *s, int error) {
-        if (error != 0 && error != s->write_error)
-                (void) log_debug_errno(error, "Failed to write to '%s', dropping lines: %m", s->path);
-        s->write_error = error;
+/* @n bytes of lines did not reach the file, for @error; @opening: the file could not be opened. */
+static void log_stream_dropped(struct log_stream *s, int error, bool opening, uint64_t n) {
+        if (n == 0)
+                return;
+        if (s->drop_error == 0) {
+                const char *what = opening ? "cannot open the log file"
+                                   : error == -ENOSPC || error == -EDQUOT || error == -EFBIG ? "log file full"
+                                                                                             : "cannot write the log file";
+
+                (void) log_warning_errno(error, "%s: %s, dropping output (%m)", s->name, what);
+        }
+        s->drop_error = error;
+        s->drop_episode += n;
+        s->drop_total += n;
 }
 
-/* Opens the file if it is not, and rotates it if @n more bytes would take it past the maximum. */
+/* A write worked: the end of an episode of drops, if one was under way. */
+static void log_stream_written(struct log_stream *s) {
+        if (s->drop_error == 0)
+                return;
+        (void) log_warning("%s: log file written again; %" PRIu64 " bytes of output were dropped", s->name,
+                           s->drop_episode);
+        s->drop_error = 0;
+        s->drop_episode = 0;
+}
+
+/* Opens the file if it is not (again if NAME.log is another file now), and rotates it if @n more
+ * bytes would take it past the maximum. */
 static int log_stream_prepare(struct log_stream *s, size_t n) {
         int r;
 
+        if (s->fd >= 0)
+                log_stream_check_replaced(s);
         if (s->fd < 0) {
                 r = log_stream_open_file(s, 0);
                 if (r < 0)
@@ -178,13 +247,13 @@ static void log_stream_write_file(struct log_stream *s, const char *data, size_t
 
         r = log_stream_prepare(s, n);
         if (r < 0) {
-                log_stream_set_write_error(s, r);
+                log_stream_dropped(s, r, true, n);
                 return;
         }
 
         k = write(s->fd, data, n);
         if (k < 0)
-                r = -errno;
+                log_stream_dropped(s, -errno, false, n);
         else if ((size_t) k < n) {
                 /* Keep the file made of whole lines (those that made it); O_APPEND puts the next
                  * batch at the real end. */
@@ -192,15 +261,13 @@ static void log_stream_write_file(struct log_stream *s, const char *data, size_t
                 size_t keep = last ? (size_t) (last - data) + 1 : 0;
 
                 if (ftruncate(s->fd, (off_t) (s->size + keep)) < 0)
-                        s->size += (uint64_t) k;
-                else
-                        s->size += keep;
-                r = -ENOSPC;
+                        keep = (size_t) k;
+                s->size += keep;
+                log_stream_dropped(s, -ENOSPC, false, n - keep);
         } else {
                 s->size += (uint64_t) k;
-                r = 0;
+                log_stream_written(s);
         }
-        log_stream_set_write_error(s, r);
 }
 
 /* ---- batches ----------------------------------------------------------------------------- */
@@ -287,6 +354,7 @@ static void log_batch_end(struct log_stream *s) {
 
         log_batch_flush();
         batch.stream = NULL;
+        log_stream_release_file(s);
 }
 
 /* ---- lines ------------------------------------------------------------------------------- */
@@ -306,13 +374,10 @@ static void log_stream_write_line(struct log_stream *s, const char *tag, const c
         if (s->max_size != SIZE_INFINITY && s->size + batch.len > 0 &&
             s->size + batch.len + n > s->max_size) {
                 /* The rotation point: what precedes it goes to the old file, this line starts the
-                 * new one (or is alone in a file that is empty anyway). */
-                int r;
-
+                 * new one (or is alone in a file that is empty anyway). A failure here is counted
+                 * by the write of the batch, which tries again. */
                 log_batch_flush();
-                r = log_stream_prepare(s, n);
-                if (r < 0)
-                        log_stream_set_write_error(s, r);
+                (void) log_stream_prepare(s, n);
         }
 
         line = batch.buf + batch.len;
@@ -447,7 +512,14 @@ static void log_pipe_close(struct log_pipe *p) {
                         *i = p->next;
                         break;
                 }
+        if (s->run_out == p)
+                s->run_out = NULL;
+        if (s->run_err == p)
+                s->run_err = NULL;
         free(p);
+
+        /* The last pipe at EOF, everything flushed: the file until the next run or note. */
+        log_stream_release_file(s);
 }
 
 static void log_pipe_wait(struct log_pipe *p, double delay) {
@@ -547,6 +619,31 @@ static void log_pipe_start(struct log_stream *s, struct log_pipe *p, const char 
         s->pipes = p;
 }
 
+/* A run begins: the file is opened with its pipes, so that a start fails while supd is out of fds
+ * (the pipes would need them too) instead of running with its output lost. Other failures (the
+ * directory is gone, the disk is full) do not stop the run: each batch tries again, and counts
+ * what it drops. */
+static int log_stream_open_run_file(struct log_stream *s) {
+        int r;
+
+        if (s->fd >= 0)
+                return 0;
+        r = log_stream_open_file(s, 0);
+        if (r == -EMFILE || r == -ENFILE || r == -ENOMEM)
+                return r;
+        return 0;
+}
+
+static int fd_cloexec(int fd) {
+        int flags = fcntl(fd, F_GETFD);
+
+        if (flags < 0)
+                return -errno;
+        if (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+                return -errno;
+        return 0;
+}
+
 int log_stream_open_pipes(struct log_stream *s, int *ret_stdout_fd, int *ret_stderr_fd) {
         _cleanup_close_pair_ int out[2] = {-EBADF, -EBADF}, err[2] = {-EBADF, -EBADF};
         _cleanup_free_ struct log_pipe *po = NULL, *pe = NULL;
@@ -557,32 +654,121 @@ int log_stream_open_pipes(struct log_stream *s, int *ret_stdout_fd, int *ret_std
         assert(ret_stdout_fd);
         assert(ret_stderr_fd);
 
+        r = log_stream_open_run_file(s);
+        if (r < 0)
+                return r;
+
         /* Not O_NONBLOCK in pipe2(): that would make the child's write ends non-blocking too. */
-        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
-                return -errno;
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto fail;
+        }
 
         r = fd_nonblock(out[0]);
         if (r < 0)
-                return r;
+                goto fail;
         r = fd_nonblock(err[0]);
         if (r < 0)
-                return r;
+                goto fail;
 
         po = calloc(1, sizeof(*po));
         pe = calloc(1, sizeof(*pe));
-        if (!po || !pe)
-                return -ENOMEM;
+        if (!po || !pe) {
+                r = -ENOMEM;
+                goto fail;
+        }
 
         /* Nothing fails from here on. */
+        s->run_out = po;
+        s->run_err = pe;
         log_pipe_start(s, TAKE_PTR(po), "stdout", TAKE_FD(out[0]));
         log_pipe_start(s, TAKE_PTR(pe), "stderr", TAKE_FD(err[0]));
 
         *ret_stdout_fd = TAKE_FD(out[1]);
         *ret_stderr_fd = TAKE_FD(err[1]);
         return 0;
+
+fail:
+        log_stream_release_file(s);
+        return r;
+}
+
+int log_stream_adopt_pipes(struct log_stream *s, int out_fd, int err_fd) {
+        _cleanup_free_ struct log_pipe *po = NULL, *pe = NULL;
+        const int fds[] = {out_fd, err_fd};
+        int r;
+
+        assert(s);
+        assert(s->loop);
+        assert(out_fd < 0 || out_fd != err_fd);
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
+                struct stat st;
+                int flags;
+
+                if (fds[i] < 0)
+                        continue;
+                if (fstat(fds[i], &st) < 0)
+                        return -errno;
+                flags = fcntl(fds[i], F_GETFL);
+                if (flags < 0)
+                        return -errno;
+                if (!S_ISFIFO(st.st_mode) || (flags & O_ACCMODE) != O_RDONLY)
+                        return -EBADFD;
+        }
+        if (out_fd >= 0 && !(po = calloc(1, sizeof(*po))))
+                return -ENOMEM;
+        if (err_fd >= 0 && !(pe = calloc(1, sizeof(*pe))))
+                return -ENOMEM;
+
+        r = log_stream_open_run_file(s);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
+                if (fds[i] < 0)
+                        continue;
+                r = fd_nonblock(fds[i]);
+                if (r >= 0)
+                        r = fd_cloexec(fds[i]);
+                if (r < 0) {
+                        log_stream_release_file(s);
+                        return r;
+                }
+        }
+
+        /* Nothing fails from here on. */
+        s->run_out = po;
+        s->run_err = pe;
+        if (po)
+                log_pipe_start(s, TAKE_PTR(po), "stdout", out_fd);
+        if (pe)
+                log_pipe_start(s, TAKE_PTR(pe), "stderr", err_fd);
+        log_stream_release_file(s); /* when both were -EBADF */
+        return 0;
+}
+
+void log_stream_read_fds(struct log_stream *s, int *ret_out, int *ret_err) {
+        assert(s);
+
+        if (ret_out)
+                *ret_out = s->run_out ? s->run_out->fd : -EBADF;
+        if (ret_err)
+                *ret_err = s->run_err ? s->run_err->fd : -EBADF;
 }
 
 /* ---- the stream -------------------------------------------------------------------------- */
+
+/* "/var/lib/sup/logs/web.log" → "web" */
+static char *log_stream_name(const char *path) {
+        const char *b = strrchr(path, '/');
+        size_t n;
+
+        b = b ? b + 1 : path;
+        n = strlen(b);
+        if (n > 4 && streq(b + n - 4, ".log"))
+                n -= 4;
+        return strndup(b, n);
+}
 
 int log_stream_new(struct ev_loop *loop, const char *path, uint64_t max_size, struct log_stream **ret) {
         struct log_stream *s;
@@ -604,10 +790,18 @@ int log_stream_new(struct ev_loop *loop, const char *path, uint64_t max_size, st
                 r = -ENOMEM;
                 goto fail;
         }
-
-        r = log_stream_open_file(s, 0);
-        if (r < 0)
+        s->name = log_stream_name(path);
+        if (!s->name) {
+                r = -ENOMEM;
                 goto fail;
+        }
+
+        /* Created now, so that `supctl logs` finds the file of a unit that never ran; closed again.
+         * Running out of fds or space now is no reason to have no log later: a start opens it. */
+        r = log_stream_open_file(s, 0);
+        if (r < 0 && r != -EMFILE && r != -ENFILE && r != -ENOMEM && r != -ENOSPC && r != -EDQUOT)
+                goto fail;
+        s->fd = safe_close(s->fd);
 
         *ret = s;
         return 0;
@@ -628,7 +822,13 @@ struct log_stream *log_stream_free(struct log_stream *s) {
                 free(s->tail[i]);
         free(s->path);
         free(s->path_rotated);
+        free(s->name);
         return mfree(s);
+}
+
+uint64_t log_stream_bytes_dropped(const struct log_stream *s) {
+        assert(s);
+        return s->drop_total;
 }
 
 void log_stream_set_max_size(struct log_stream *s, uint64_t max_size) {

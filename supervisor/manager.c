@@ -292,6 +292,7 @@ void unit_get_status(const struct unit *u, struct unit_status *ret) {
                 .exit_status = u->exit_status,
                 .status_text = strempty(u->status_text),
                 .setup_error = strempty(u->setup_error),
+                .log_bytes_dropped = u->log ? log_stream_bytes_dropped(u->log) : 0,
                 .start_queued = u->job == UNIT_JOB_START || unit_job_restarts(u),
                 .stop_queued = unit_job_stops(u),
                 .init = c && c->init,

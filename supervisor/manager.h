@@ -42,6 +42,7 @@ struct unit_status {
         int exit_status;
         const char *status_text;   /* "" */
         const char *setup_error;   /* "" */
+        uint64_t log_bytes_dropped; /* output the log file could not take */
         bool start_queued;         /* a start, or the start half of a restart */
         bool stop_queued;
         bool init;                 /* the main process is the container's init */

@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -268,6 +269,22 @@ static int take_lock(pid_t *ret_owner) {
         return TAKE_FD(fd); /* held until exit */
 }
 
+/* Every running unit holds fds here (log pipes and file, pidfd, sync and notify sockets): the
+ * soft limit, often 1024 for the hard one's 524288, is a budget for nothing. */
+static void raise_nofile_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return;
+        if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        (void) getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        log_debug("RLIMIT_NOFILE: soft limit %llu, hard limit %llu", (unsigned long long) rl.rlim_cur,
+                  (unsigned long long) rl.rlim_max);
+}
+
 int main(int argc, char **argv) {
         struct supd s = { .signal_fd = -EBADF, .exit_how = MANAGER_EXIT };
         _cleanup_free_ char *socket_path = NULL;
@@ -293,6 +310,7 @@ int main(int argc, char **argv) {
                 if (!arg_cgroup_root)
                         arg_cgroup_root = "sup";
         }
+        raise_nofile_limit();
 
         s.loop = ev_default_loop(EVBACKEND_EPOLL | EVFLAG_NOENV);
         if (!s.loop) {

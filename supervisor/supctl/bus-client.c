@@ -169,6 +169,7 @@ static const struct unit_prop {
         { "Init", "b", offsetof(struct unit_info, init) },
         { "LogTail", "as", offsetof(struct unit_info, log_tail) },
         { "PublishedPorts", "as", offsetof(struct unit_info, published_ports) },
+        { "LogBytesDropped", "t", offsetof(struct unit_info, log_bytes_dropped) },
 };
 
 static int read_prop(sd_bus_message *m, const struct unit_prop *p, struct unit_info *i) {

@@ -53,6 +53,7 @@ struct unit_info {
         int init;        /* the main process is the container's init; the payload is its first child */
         char **log_tail;
         char **published_ports;
+        uint64_t log_bytes_dropped; /* output supd could not write to the log file */
 };
 
 void unit_info_done(struct unit_info *i);

@@ -61,6 +61,7 @@ static int print_json(const struct unit_info *i) {
         STRV_FOREACH(p, i->published_ports)
                 json_object_array_add(ports, json_object_new_string(*p));
         json_object_object_add(o, "published_ports", ports);
+        json_object_object_add(o, "log_bytes_dropped", json_object_new_uint64(i->log_bytes_dropped));
 
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         return 0;
@@ -136,6 +137,8 @@ static void print_text(const struct unit_info *i) {
         if (!str_empty(i->setup_error))
                 printf("      Setup: %s%s%s\n", streq(i->result, "setup") ? ansi_red() : "", i->setup_error,
                        streq(i->result, "setup") ? ansi_normal() : "");
+        if (i->log_bytes_dropped > 0)
+                printf("        Log: %s%" PRIu64 " bytes dropped%s\n", ansi_red(), i->log_bytes_dropped, ansi_normal());
 
         if (i->log_tail && i->log_tail[0]) {
                 printf("\n");

@@ -9,14 +9,17 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "log.h"
 #include "logstream.h"
 #include "macro.h"
 #include "tap.h"
@@ -569,6 +572,44 @@ static void test_rotation(void) {
         ok(lines && strv_length(lines) == 3 && endswith(lines[2], " supd Appended."), "it appends");
 }
 
+/* ---- supd's log: what the stream reports, captured ------------------------------------------ */
+
+#define WARNINGS_MAX 32
+
+static char warnings[WARNINGS_MAX][512];
+static unsigned n_warnings;
+
+_printf_(3, 0) static void capture_sink(int level, int error, const char *fmt, va_list ap) {
+        if (level > LOG_LEVEL_WARN || n_warnings >= WARNINGS_MAX)
+                return;
+        /* %m reads errno, which log_full_errno() set; vsnprintf() opens no fd (EMFILE tests). */
+        (void) vsnprintf(warnings[n_warnings++], sizeof(warnings[0]), fmt, ap);
+}
+
+log_sink_t log_sink = capture_sink;
+int log_max_level = LOG_LEVEL_DEBUG;
+
+/* How many warnings since the last warnings_take() contain @text. */
+static unsigned warnings_matching(const char *text, bool show) {
+        unsigned k = 0;
+
+        for (unsigned i = 0; i < n_warnings; i++) {
+                if (show)
+                        diag("warning: %s", warnings[i]);
+                if (strstr(warnings[i], text))
+                        k++;
+        }
+        return k;
+}
+
+/* The same, and forgets them. */
+static unsigned warnings_take(const char *text, bool show) {
+        unsigned k = warnings_matching(text, show);
+
+        n_warnings = 0;
+        return k;
+}
+
 /* ---- write failures ---------------------------------------------------------------------- */
 
 static void test_write_failure(void) {
@@ -603,6 +644,11 @@ static void test_write_failure(void) {
         ok(lines && whole && strv_length(lines) == 2 && endswith(lines[0], " Before.") &&
                    endswith(lines[1], " After."),
            "failed writes are dropped whole, writing goes on after");
+        is_int(log_stream_bytes_dropped(s), 234 + 247, "the two dropped notes are counted (27 + 1 + 4 + 1 + 200 + 1, and 13 more)");
+        is_int(warnings_matching("c: log file full, dropping output (No space left on device)", true), 1,
+               "one warning when the drops began");
+        is_int(warnings_take("c: log file written again; 481 bytes of output were dropped", false), 1,
+               "one when writing worked again, with how much it dropped");
         is_int(log_stream_tail(s, 4, &tail), 4, "the tail still has the dropped lines");
         ok(tail && endswith(tail[1], long_text) &&
                    startswith(strstr(tail[2], " supd ") ?: "", " supd Dropped") &&
@@ -634,6 +680,9 @@ static void test_write_failure(void) {
                            sscanf(out[0], "line %d", &v1) == 1 && sscanf(out[1], "line %d", &v2) == 1 &&
                            v1 == 1 && v2 == 2,
                    "a short write of a batch keeps the whole lines it wrote");
+                is_int(log_stream_bytes_dropped(s), 481 + 800, "the 8 lines it cut are counted");
+                is_int(warnings_take("c: log file full, dropping output (No space left on device)", true), 1,
+                       "a new episode, a new warning");
         }
         log_stream_free(s);
 
@@ -834,6 +883,496 @@ static void test_flood(void) {
         log_stream_free(s);
 }
 
+static void skip_test(const char *why) {
+        printf("ok %u # SKIP %s\n", ++tap_n, why);
+}
+
+/* Runs the loop until @cond holds, at most @secs. */
+static bool loop_until(bool (*cond)(void *userdata), void *userdata, double secs) {
+        bool timed_out = false;
+        ev_timer guard;
+
+        ev_now_update(loop);
+        ev_timer_init(&guard, guard_cb, secs, 0.);
+        guard.data = &timed_out;
+        ev_timer_start(loop, &guard);
+        while (!cond(userdata) && !timed_out)
+                ev_run(loop, EVRUN_ONCE);
+        ev_timer_stop(loop, &guard);
+        return !timed_out;
+}
+
+struct file_line {
+        const char *path;
+        const char *text; /* a line ending in this */
+};
+
+static bool file_has_line(void *userdata) {
+        const struct file_line *f = userdata;
+        _cleanup_strv_free_ char **lines = read_lines(f->path, NULL);
+
+        STRV_FOREACH (l, lines)
+                if (endswith(*l, f->text))
+                        return true;
+        return false;
+}
+
+static bool wait_line(const char *path, const char *text) {
+        struct file_line f = {path, text};
+
+        return loop_until(file_has_line, &f, 5.);
+}
+
+/* The fds of this process that are open on @path (by name, as /proc shows it). */
+static int fds_on(const char *path) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        while (d && (de = readdir(d))) {
+                char link[PATH_MAX], target[PATH_MAX];
+                ssize_t k;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+                k = readlink(link, target, sizeof(target) - 1);
+                if (k < 0)
+                        continue;
+                target[k] = 0;
+                if (streq(target, path))
+                        n++;
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* ---- the fd budget: no fd between runs ------------------------------------------------------- */
+
+#define N_IDLE_STREAMS 50
+
+static void test_fd_budget(void) {
+        _cleanup_free_ char *path = path_in_tmp("h.log");
+        _cleanup_strv_free_ char **lines = NULL, **tail = NULL;
+        struct log_stream *idle[N_IDLE_STREAMS] = {}, *s = NULL;
+        int fds, o, e, o2, e2, bad = 0;
+
+        n_warnings = 0;
+        fds = count_fds();
+        for (int i = 0; i < N_IDLE_STREAMS; i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (asprintf(&p, "%s/idle-%d.log", tmpdir, i) < 0)
+                        abort();
+                if (log_stream_new(loop, p, 4096, &idle[i]) < 0 || access(p, F_OK) < 0)
+                        bad++;
+        }
+        is_int(bad, 0, "50 streams made, each has created its file");
+        is_int(count_fds(), fds, "50 streams of units that do not run hold no fd");
+        for (int i = 0; i < N_IDLE_STREAMS; i++)
+                log_stream_note(idle[i], "Loaded.");
+        is_int(count_fds(), fds, "a note between runs opens, appends and closes");
+        for (int i = 0; i < N_IDLE_STREAMS; i++)
+                idle[i] = log_stream_free(idle[i]);
+
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(h.log)");
+        if (!s)
+                return;
+        log_stream_note(s, "Before the run.");
+        is_int(fds_on(path), 0, "no fd on h.log before the run");
+
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for a run");
+        is_int(fds_on(path), 1, "the run's start opens h.log");
+        is_int(count_fds(), fds + 5, "the run holds the file and two read ends (and the caller the write ends)");
+        writef(o, "run line\n");
+        ok(wait_line(path, " stdout run line"), "the run's line reaches the file");
+        log_stream_note(s, "Note while running.");
+        is_int(fds_on(path), 1, "a note while running leaves the file open");
+
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "the run's pipes reach EOF");
+        is_int(fds_on(path), 0, "the file is closed once the run's pipes reached EOF");
+        is_int(count_fds(), fds, "and the stream holds no fd");
+
+        /* a leftover process of run 1 holds its pipes while run 2 starts and ends */
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for run 1");
+        is_int(log_stream_open_pipes(s, &o2, &e2), 0, "pipes for run 2");
+        close(o2);
+        close(e2);
+        (void) run_until_eof(0.1);
+        is_int(fds_on(path), 1, "run 2 at EOF: the file stays open for run 1's pipes");
+        writef(o, "leftover line\n");
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "run 1's pipes reach EOF");
+        is_int(fds_on(path), 0, "then it is closed");
+
+        log_stream_note(s, "After the run.");
+        is_int(count_fds(), fds, "a note after the run holds no fd");
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 5 && endswith(lines[0], " supd Before the run.") &&
+                   endswith(lines[1], " stdout run line") && endswith(lines[2], " supd Note while running.") &&
+                   endswith(lines[3], " stdout leftover line") && endswith(lines[4], " supd After the run."),
+           "every line in the file, in order");
+        is_int(log_stream_tail(s, 10, &tail), 5, "the tail of a unit that does not run");
+        ok(tail && strv_equal(tail, lines, "tail"), "is the file's lines");
+        is_int(log_stream_bytes_dropped(s), 0, "nothing dropped");
+        is_int(warnings_take("", true), 0, "no warning");
+        log_stream_free(s);
+}
+
+/* ---- out of fds: a start fails and leaves nothing open, a note counts what it drops ------- */
+
+static int lowest_free_fd(void) {
+        int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+
+        if (fd < 0)
+                abort();
+        close(fd);
+        return fd;
+}
+
+/* Every fd from @lowest_free on is out of reach, but @spare. */
+static void limit_fds(const struct rlimit *old, int lowest_free, int spare) {
+        struct rlimit lim = *old;
+
+        lim.rlim_cur = (rlim_t) (lowest_free + spare);
+        if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+                abort();
+}
+
+static void test_out_of_fds(void) {
+        _cleanup_free_ char *path = path_in_tmp("i.log"), *fresh = path_in_tmp("i2.log");
+        _cleanup_strv_free_ char **lines = NULL;
+        struct log_stream *s = NULL, *t = NULL;
+        struct rlimit old;
+        int fds, low, o = -EBADF, e = -EBADF, r1, r2, r3;
+
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(i.log)");
+        if (!s)
+                return;
+        log_stream_note(s, "Before.");
+        fds = count_fds();
+        n_warnings = 0;
+
+        if (getrlimit(RLIMIT_NOFILE, &old) < 0)
+                abort();
+        low = lowest_free_fd();
+        limit_fds(&old, low, 0);
+        r1 = log_stream_open_pipes(s, &o, &e);
+        r2 = log_stream_new(loop, fresh, SIZE_INFINITY, &t);
+        log_stream_note(s, "Dropped: no fd for the file.");
+        limit_fds(&old, low, 1);
+        r3 = log_stream_open_pipes(s, &o, &e); /* the file gets the one fd, the pipes none */
+        if (setrlimit(RLIMIT_NOFILE, &old) < 0)
+                abort();
+
+        is_int(r1, -EMFILE, "log_stream_open_pipes() without a free fd: -EMFILE");
+        is_int(r3, -EMFILE, "with one free fd (the file's, not the pipes'): -EMFILE");
+        is_int(count_fds(), fds, "the failed starts left no fd open");
+        is_int(r2, 0, "log_stream_new() without a free fd still makes the stream (a start opens the file)");
+        is_int(warnings_take("i: cannot open the log file, dropping output (Too many open files)", true), 1,
+               "the dropped note is logged once, naming the unit and the error");
+        is_int(log_stream_bytes_dropped(s), 62 /* 27 + 1 + 4 + 1 + 28 + 1 */, "and counted: the note's bytes");
+
+        log_stream_note(s, "After.");
+        is_int(warnings_take("i: log file written again; 62 bytes of output were dropped", true), 1,
+               "the next write ends the episode with how much it dropped");
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 2 && endswith(lines[0], " supd Before.") &&
+                   endswith(lines[1], " supd After."),
+           "the file has the lines before and after");
+        is_int(log_stream_bytes_dropped(s), 62, "the total stays");
+
+        if (t) {
+                log_stream_note(t, "Late.");
+                strv_free(lines);
+                lines = read_lines(fresh, NULL);
+                ok(lines && strv_length(lines) == 1 && endswith(lines[0], " supd Late."),
+                   "the stream made without an fd creates its file at its first note");
+                log_stream_free(t);
+        }
+        log_stream_free(s);
+}
+
+/* ---- a log file removed or renamed away while the unit runs --------------------------------- */
+
+static void test_reopen(void) {
+        _cleanup_free_ char *path = path_in_tmp("j.log"), *moved = path_in_tmp("j.log.moved"),
+                            *deleted = NULL;
+        _cleanup_strv_free_ char **lines = NULL, **old = NULL;
+        struct log_stream *s = NULL;
+        int o, e, fds;
+
+        if (asprintf(&deleted, "%s (deleted)", path) < 0)
+                abort();
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(j.log)");
+        if (!s)
+                return;
+        fds = count_fds();
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for a run");
+        writef(o, "one\n");
+        ok(wait_line(path, " stdout one"), "line one in j.log");
+
+        ok(unlink(path) == 0, "j.log removed by an operator");
+        writef(o, "two\n");
+        ok(wait_line(path, " stdout two"), "the next batch creates a new j.log");
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 1 && endswith(lines[0], " stdout two"), "with the new line only");
+        is_int(fds_on(deleted), 0, "the removed file is closed");
+
+        ok(rename(path, moved) == 0, "j.log renamed away (logrotate)");
+        writef(e, "three\n");
+        ok(wait_line(path, " stderr three"), "the next batch goes to a new j.log");
+        old = read_lines(moved, NULL);
+        ok(old && strv_length(old) == 1 && endswith(old[0], " stdout two"), "the renamed file keeps its lines");
+
+        /* logrotate's "create": renamed, and a new empty file put in its place */
+        ok(rename(path, moved) == 0, "renamed again");
+        {
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+                ok(fd >= 0, "and a new j.log created by the operator");
+                if (fd >= 0)
+                        close(fd);
+        }
+        writef(o, "four\n");
+        ok(wait_line(path, " stdout four"), "the next batch appends to the operator's j.log");
+        strv_free(lines);
+        lines = read_lines(path, NULL);
+        ok(lines && strv_length(lines) == 1, "which has that line only");
+        is_int(fds_on(path), 1, "one fd on j.log while running");
+        is_int(log_stream_bytes_dropped(s), 0, "nothing dropped");
+
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "pipes read to EOF");
+        is_int(count_fds(), fds, "no fd left");
+        (void) unlink(moved);
+        is_int(warnings_take("", true), 0, "no warning");
+        log_stream_free(s);
+}
+
+/* ---- a full disk: a tiny tmpfs in a mount namespace of the test's own --------------------- */
+
+#define FULL_FS_SIZE    (64 * 1024)
+#define FULL_FILLER     (48 * 1024)
+#define FULL_LINE_BYTES 100 /* formatted, as write_numbered()'s */
+
+struct drop_wait {
+        struct log_stream *s;
+        const char *path;
+        uint64_t total; /* bytes of lines the stream was given */
+};
+
+/* Every line given either reached the file or was counted as dropped. */
+static bool all_accounted(void *userdata) {
+        const struct drop_wait *w = userdata;
+        uint64_t size = file_size(w->path);
+
+        return size != UINT64_MAX && size + log_stream_bytes_dropped(w->s) == w->total;
+}
+
+static void test_disk_full(void) {
+        _cleanup_free_ char *dir = path_in_tmp("small"), *path = path_in_tmp("small/k.log"),
+                            *filler = path_in_tmp("small/filler");
+        _cleanup_strv_free_ char **lines = NULL;
+        struct log_stream *s = NULL;
+        struct drop_wait w = {};
+        uint64_t dropped;
+        char msg[128];
+        bool whole = false;
+        int o, e, fd, fds;
+
+        if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0) {
+                skip_test("disk full: needs root for a tmpfs in a private mount namespace");
+                return;
+        }
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mkdir(dir, 0755) < 0 ||
+            mount("tmpfs", dir, "tmpfs", 0, "size=64k,mode=0755") < 0) {
+                diag("mount: %m");
+                skip_test("disk full: cannot mount a tmpfs");
+                return;
+        }
+
+        /* 48 KiB of the 64 taken: 16 KiB left for the log */
+        fd = open(filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        {
+                _cleanup_free_ char *zeros = calloc(1, FULL_FILLER);
+                ok(fd >= 0 && zeros && write(fd, zeros, FULL_FILLER) == FULL_FILLER, "a filler of 48 KiB");
+        }
+        if (fd >= 0)
+                close(fd);
+
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &s), 0, "log_stream_new(small/k.log)");
+        if (!s)
+                goto umount;
+        fds = count_fds();
+        n_warnings = 0;
+        w = (struct drop_wait) {.s = s, .path = path};
+
+        is_int(log_stream_open_pipes(s, &o, &e), 0, "pipes for a run");
+        /* three batches: one that fills the disk, two that find it full */
+        write_numbered(o, 1, 300);
+        w.total += 300 * FULL_LINE_BYTES;
+        ok(loop_until(all_accounted, &w, 5.), "batch 1: every byte written or counted as dropped");
+        write_numbered(o, 301, 350);
+        w.total += 50 * FULL_LINE_BYTES;
+        ok(loop_until(all_accounted, &w, 5.), "batch 2: the same");
+        write_numbered(e, 351, 400);
+        w.total += 50 * FULL_LINE_BYTES;
+        ok(loop_until(all_accounted, &w, 5.), "batch 3: the same");
+
+        dropped = log_stream_bytes_dropped(s);
+        ok(dropped >= 400 * FULL_LINE_BYTES - (FULL_FS_SIZE - FULL_FILLER) &&
+                   dropped < 400 * FULL_LINE_BYTES && dropped % FULL_LINE_BYTES == 0,
+           "%llu bytes dropped: whole lines, what did not fit", (unsigned long long) dropped);
+        lines = read_lines(path, &whole);
+        ok(lines && whole && strv_length(lines) > 0 &&
+                   strv_length(lines) == (size_t) (400 - dropped / FULL_LINE_BYTES),
+           "the file is made of whole lines, the first ones");
+        is_int(warnings_take("k: log file full, dropping output (No space left on device)", true), 1,
+               "one warning for the episode, however many batches it dropped");
+
+        ok(unlink(filler) == 0, "space freed");
+        write_numbered(o, 401, 410);
+        w.total += 10 * FULL_LINE_BYTES;
+        ok(loop_until(all_accounted, &w, 5.), "batch 4 accounted");
+        is_int(log_stream_bytes_dropped(s), dropped, "batch 4 written: the count stays");
+        snprintf(msg, sizeof(msg), "k: log file written again; %llu bytes of output were dropped",
+                 (unsigned long long) dropped);
+        is_int(warnings_take(msg, true), 1, "one line says how much the episode dropped");
+        strv_free(lines);
+        lines = read_lines(path, &whole);
+        ok(lines && whole && strv_length(lines) > 10 &&
+                   startswith(strstr(lines[strv_length(lines) - 1], " stdout ") ?: "", " stdout line 00410 "),
+           "batch 4 ends the file");
+
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "pipes read to EOF");
+        is_int(count_fds(), fds, "no fd left");
+        log_stream_free(s);
+
+umount:
+        (void) unlink(path);
+        (void) unlink(filler);
+        ok(umount(dir) == 0, "tmpfs unmounted");
+        (void) rmdir(dir);
+}
+
+/* ---- adoption: read ends a predecessor left -------------------------------------------------- */
+
+static bool same_pipe(int a, int b) {
+        struct stat sa, sb;
+
+        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && S_ISFIFO(sa.st_mode) && sa.st_dev == sb.st_dev &&
+               sa.st_ino == sb.st_ino;
+}
+
+static void test_adopt(void) {
+        _cleanup_free_ char *path = path_in_tmp("l.log"), *path2 = path_in_tmp("m.log");
+        _cleanup_strv_free_ char **lines = NULL, **out = NULL, **err = NULL;
+        struct log_stream *a = NULL, *b = NULL;
+        int o, e, ro, re, copy_out, copy_err, fds, p[2], q[2];
+
+        fds = count_fds();
+
+        /* read_fds(): the read ends of the latest run */
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &a), 0, "log_stream_new(l.log), the predecessor");
+        if (!a)
+                return;
+        log_stream_read_fds(a, &ro, &re);
+        ok(ro == -EBADF && re == -EBADF, "no run yet: -EBADF twice");
+        is_int(log_stream_open_pipes(a, &o, &e), 0, "pipes for the predecessor's run");
+        log_stream_read_fds(a, &ro, &re);
+        ok(ro >= 0 && re >= 0 && same_pipe(ro, o) && same_pipe(re, e),
+           "log_stream_read_fds(): the read ends of the run's stdout and stderr pipes");
+        writef(o, "before 1\n");
+        writef(e, "before 2\n");
+        ok(wait_line(path, " stderr before 2") && wait_line(path, " stdout before 1"), "the predecessor writes");
+
+        /* the hand-over: copies of the read ends, then the predecessor goes */
+        copy_out = fcntl(ro, F_DUPFD_CLOEXEC, 3);
+        copy_err = fcntl(re, F_DUPFD_CLOEXEC, 3);
+        ok(copy_out >= 0 && copy_err >= 0, "copies of the read ends, as the container's init holds");
+        a = log_stream_free(a);
+        writef(o, "between\n"); /* written while no supd reads */
+
+        /* the successor */
+        is_int(log_stream_new(loop, path, SIZE_INFINITY, &b), 0, "log_stream_new(l.log), the successor");
+        if (!b)
+                return;
+        {
+                /* the flags the successor finds on what it inherits */
+                int fl = fcntl(copy_out, F_GETFL);
+                (void) fcntl(copy_out, F_SETFL, fl & ~O_NONBLOCK);
+                (void) fcntl(copy_out, F_SETFD, 0);
+        }
+        is_int(log_stream_adopt_pipes(b, copy_out, copy_err), 0, "log_stream_adopt_pipes()");
+        ok((fcntl(copy_out, F_GETFL) & O_NONBLOCK) && (fcntl(copy_out, F_GETFD) & FD_CLOEXEC),
+           "adopted read ends are non-blocking and CLOEXEC");
+        is_int(fds_on(path), 1, "adopting opens the log file");
+        log_stream_read_fds(b, &ro, &re);
+        ok(ro == copy_out && re == copy_err, "they are the run's pipes now");
+        writef(o, "after 1\n");
+        writef(e, "after 2\n");
+        close(o);
+        close(e);
+        ok(run_until_eof(5.), "adopted pipes read to EOF");
+        log_stream_read_fds(b, &ro, &re);
+        ok(ro == -EBADF && re == -EBADF, "at EOF they are gone: -EBADF");
+        is_int(fds_on(path), 0, "and the file is closed");
+
+        lines = read_lines(path, NULL);
+        out = texts_of(lines, "stdout", NULL);
+        err = texts_of(lines, "stderr", NULL);
+        ok(strv_length(out) == 3 && streq(out[0], "before 1") && streq(out[1], "between") &&
+                   streq(out[2], "after 1"),
+           "stdout: before, between and after the hand-over, in order");
+        ok(strv_length(err) == 2 && streq(err[0], "before 2") && streq(err[1], "after 2"), "stderr too");
+        b = log_stream_free(b);
+
+        /* one side only, and what is refused */
+        is_int(log_stream_new(loop, path2, SIZE_INFINITY, &b), 0, "log_stream_new(m.log)");
+        if (!b)
+                return;
+        if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0)
+                abort();
+        {
+                int fd = open(path2, O_RDONLY | O_CLOEXEC);
+
+                is_int(log_stream_adopt_pipes(b, fd, -EBADF), -EBADFD, "a regular file is refused: -EBADFD");
+                ok(fcntl(fd, F_GETFD) >= 0, "and left to the caller");
+                close(fd);
+        }
+        is_int(log_stream_adopt_pipes(b, -EBADF, q[1]), -EBADFD, "a write end is refused: -EBADFD");
+        ok(fcntl(q[1], F_GETFD) >= 0, "and left to the caller");
+        close(q[0]);
+        close(q[1]);
+        log_stream_free(b);
+
+        is_int(log_stream_new(loop, path2, SIZE_INFINITY, &b), 0, "log_stream_new(m.log) again");
+        if (!b)
+                return;
+        is_int(log_stream_adopt_pipes(b, -EBADF, p[0]), 0, "stderr only");
+        log_stream_read_fds(b, &ro, &re);
+        ok(ro == -EBADF && re == p[0], "read_fds(): -EBADF and the stderr pipe");
+        writef(p[1], "err only\n");
+        close(p[1]);
+        ok(run_until_eof(5.), "read to EOF");
+        strv_free(lines);
+        lines = read_lines(path2, NULL);
+        ok(lines && strv_length(lines) == 1 && endswith(lines[0], " stderr err only"), "tagged stderr");
+        is_int(log_stream_adopt_pipes(b, -EBADF, -EBADF), 0, "nothing to adopt: 0");
+        is_int(fds_on(path2), 0, "and no file held for it");
+        log_stream_free(b);
+
+        is_int(count_fds(), fds, "no fd left after adoption");
+        is_int(warnings_take("", true), 0, "no warning");
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static void remove_tmpdir(void) {
@@ -865,6 +1404,11 @@ int main(void) {
         test_free_flushes();
         test_volume();
         test_flood();
+        test_fd_budget();
+        test_out_of_fds();
+        test_reopen();
+        test_adopt();
+        test_disk_full(); /* last: it moves the test into a mount namespace of its own */
 
         is_int(ev_run(loop, EVRUN_NOWAIT), 0, "no watcher left on the loop");
         ev_loop_destroy(loop);
