@@ -6,7 +6,8 @@
 # With Overlay=: the mapped root mounts the overlay; writes land in the upper (ephemeral: gone at stop;
 # persistent: STATE/overlay/NAME/upper, owned by the mapped root), the RootFS= stays as it was, and no
 # unit's mapped root can enter another unit's RUNTIME/units/NAME or STATE/overlay/NAME. An upper written
-# with other ids (UserNamespace= added or removed) is refused with a message saying so.
+# with other ids (UserNamespace= added or removed) is refused with a message saying so. DNS= works too
+# (its resolv.conf is in RUNTIME/units, which the mapped root must search).
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +58,18 @@ ov_unit ov-eph ephemeral auto
 ov_unit ov-pers persistent auto
 ov_unit ov-map persistent 0:300000:65536
 ov_unit ov-plain persistent
+
+# DNS= binds RUNTIME/units/NAME.resolv.conf: the mapped root must be able to reach it too.
+unit ns-dns <<EOF
+[Unit]
+AutoStart=no
+[Container]
+Exec=/bin/sh -c "cat /etc/resolv.conf; exec /bin/payload sleep inf"
+RootFS=$ROOTFS
+UserNamespace=auto
+[Network]
+DNS=192.0.2.53
+EOF
 
 # The host uid of a unit's processes (its mapped root).
 host_uid_of() {
@@ -120,6 +133,13 @@ is "$uids" "200000 " "ns-map: every process of the unit has real uid 200000 on t
 
 sc stop ns-auto ns-map
 ok $? "both stopped"
+
+sc start ns-dns
+ok $? "ns-dns: started (DNS= with a user namespace)"
+wait_log ns-dns "stdout nameserver" 1 5
+like "$(cat "$(unit_log_file ns-dns)")" "stdout nameserver 192.0.2.53" "ns-dns: its /etc/resolv.conf names the DNS= server"
+sc stop ns-dns
+ok $? "ns-dns: stopped"
 
 # ---- Overlay= with a user namespace -------------------------------------------------------------------
 
