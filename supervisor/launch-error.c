@@ -97,8 +97,6 @@ static char *what_mounts(const struct launch_error *e, const struct unit_config 
                         r = asprintf(&s, "layer %s", nth(c->layers, e->index));
                 else if (e->index == LAUNCH_OVERLAY_WORKSPACE)
                         r = asprintf(&s, "set up the overlay's tmpfs for %s", rootfs);
-                else if (e->index == LAUNCH_OVERLAY_UPPER)
-                        r = asprintf(&s, "create the persistent overlay upper of %s", c->name);
                 else
                         r = asprintf(&s, "mount overlay on %s", rootfs);
                 break;

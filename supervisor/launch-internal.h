@@ -47,7 +47,6 @@ enum {
         /* LAUNCH_STEP_OVERLAY; an index >= 0 names Layers=[index] */
         LAUNCH_OVERLAY_MOUNT = -1,     /* the overlay mount itself */
         LAUNCH_OVERLAY_WORKSPACE = -2, /* the tmpfs on unit_dir holding root/ (and upper/, work/) */
-        LAUNCH_OVERLAY_UPPER = -3,     /* parent: mkdir -p OVERLAY_DIR/upper, work */
 };
 
 enum {

@@ -166,7 +166,7 @@ static int build_overlay(const struct launch_request *r, struct launch_ctx *ctx)
         ctx->root = ctx->root_alloc;
 
         /* Ephemeral: in the child's tmpfs on UNIT_DIR (made by the child). Persistent: on the host,
-         * made by make_persistent_upper(). */
+         * made by the caller. */
         base = c->overlay == OVERLAY_EPHEMERAL ? r->unit_dir : r->overlay_dir;
         if (!overlay_path_ok(base))
                 return -EINVAL;
@@ -289,26 +289,6 @@ static int launch_prepare(const struct launch_request *r, struct launch_ctx *ctx
         }
 
         return launch_prepare_exec(r, ctx);
-}
-
-/* Overlay=persistent: the upper and work dirs live on the host, made here (the child cannot
- * allocate). In a user namespace they belong to its root, or it could not write there. */
-static int make_persistent_upper(const struct launch_request *r, const struct launch_ctx *ctx) {
-        const char *const dirs[] = { ctx->upper_dir, ctx->work_dir };
-
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                int k;
-
-                k = mkdir_p(dirs[i], 0755);
-                if (k < 0)
-                        return k;
-                if (ctx->userns) {
-                        uid_t owner = r->uid_map.outside + (ctx->userns_root - r->uid_map.inside);
-                        if (chown(dirs[i], owner, owner) < 0)
-                                return -errno;
-                }
-        }
-        return 0;
 }
 
 /* ---- clone and the parent's steps ------------------------------------------------------------------- */
@@ -439,12 +419,6 @@ int launch_clone(const struct launch_request *r, struct launch_child *ret, struc
         k = seccomp_policy_compile(r->config, &ctx.seccomp);
         if (k < 0)
                 return launch_fail(ret_error, LAUNCH_STEP_SECCOMP, LAUNCH_SECCOMP_COMPILE, k);
-
-        if (!r->join && r->config->rootfs && r->config->overlay == OVERLAY_PERSISTENT) {
-                k = make_persistent_upper(r, &ctx);
-                if (k < 0)
-                        return launch_fail(ret_error, LAUNCH_STEP_OVERLAY, LAUNCH_OVERLAY_UPPER, k);
-        }
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return launch_fail(ret_error, LAUNCH_STEP_SYNC, LAUNCH_SYNC_PREPARE, -errno);

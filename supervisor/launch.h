@@ -85,7 +85,8 @@ struct launch_request {
 
         /* Resolved by the manager: */
         const char *unit_dir;     /* RUNTIME/units/NAME, exists, empty: mount points live here */
-        const char *overlay_dir;  /* persistent: STATE/overlay/NAME (upper/ and work/ made inside) */
+        const char *overlay_dir;  /* persistent: STATE/overlay/NAME, with upper/ and work/ owned by the
+                                   * child's root (the mapped one in a user namespace) */
         struct id_map uid_map;    /* count 0: no user namespace */
         char *const *extra_env;   /* appended to Environment= (e.g. NOTIFY_SOCKET=); may be NULL */
         int keep_fd;              /* an fd to keep open in the container as is, or -EBADF */

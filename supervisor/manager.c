@@ -6,6 +6,7 @@
  * requests (bus, signals). Dependencies are resolved by manager_dispatch(): a queued start waits
  * for its Requires=/Wants=/After= units, a queued stop for the units ordered after it. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -472,32 +473,87 @@ static void manager_gc_cb(struct ev_loop *loop, ev_idle *w, int revents) {
         manager_forget_removed(w->data);
 }
 
-/* RUNTIME and RUNTIME/units; STATE/logs and STATE/overlay. */
+/* Adds o+x to an existing directory, leaving its other bits as they are. */
+static int dir_make_searchable(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (st.st_mode & S_IXOTH)
+                return 0;
+        return chmod(path, (st.st_mode & 07777) | S_IXOTH) < 0 ? -errno : 0;
+}
+
+/* Each directory in STATE/overlay is its unit's gate, 0700 (older supds made them 0755), and must be
+ * so before STATE/overlay becomes searchable, or anyone could walk into an upper, set-uid files of the
+ * host's root included. */
+static int overlay_dirs_close(const char *path) {
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        d = opendir(path);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+
+                if (de->d_name[0] == '.') /* no unit's name */
+                        continue;
+                fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
+                        if (errno != ENOTDIR && errno != ELOOP && errno != ENOENT)
+                                r = -errno;
+                        continue;
+                }
+                if (fstat(fd, &st) < 0 || ((st.st_mode & 077) && fchmod(fd, 0700) < 0))
+                        r = -errno;
+        }
+        closedir(d);
+        return r;
+}
+
+/* RUNTIME and RUNTIME/units; STATE/logs and STATE/overlay. A unit's mapped root (UserNamespace=) is
+ * "other" to all of them, and must walk through RUNTIME/units to its mount point and through
+ * STATE/overlay to its persistent upper: so these are searchable but not listable (0711), and each
+ * unit's own directory in them is 0700 (supervisor/README.md, "Directory modes"). */
 static int manager_make_dirs(struct manager *m) {
-        static const char *const subdirs_state[] = { "logs", "overlay" };
-        _cleanup_free_ char *units_run = NULL;
+        _cleanup_free_ char *units_run = NULL, *logs = NULL, *overlay = NULL;
         int r;
 
         r = mkdir_p(m->runtime_dir, 0755);
         if (r < 0)
                 return log_error_errno(r, "Failed to create runtime directory '%s': %m", m->runtime_dir);
-        if (asprintf(&units_run, "%s/units", m->runtime_dir) < 0) {
-                units_run = NULL;
-                return log_oom();
-        }
-        r = mkdir_p(units_run, 0700);
+        r = mkdir_p(m->state_dir, 0711);
         if (r < 0)
-                return log_error_errno(r, "Failed to create '%s': %m", units_run);
-        for (size_t i = 0; i < ELEMENTSOF(subdirs_state); i++) {
-                _cleanup_free_ char *p = NULL;
+                return log_error_errno(r, "Failed to create state directory '%s': %m", m->state_dir);
+        if (asprintf(&units_run, "%s/units", m->runtime_dir) < 0 || asprintf(&logs, "%s/logs", m->state_dir) < 0 ||
+            asprintf(&overlay, "%s/overlay", m->state_dir) < 0)
+                return log_oom();
 
-                if (asprintf(&p, "%s/%s", m->state_dir, subdirs_state[i]) < 0) {
-                        p = NULL;
-                        return log_oom();
-                }
-                r = mkdir_p(p, 0700);
+        r = mkdir_p(units_run, 0711);
+        if (r >= 0)
+                r = chmod(units_run, 0711) < 0 ? -errno : 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up '%s': %m", units_run);
+        r = mkdir_p(logs, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create state directory '%s': %m", logs);
+        r = mkdir_p(overlay, 0711);
+        if (r >= 0)
+                r = overlay_dirs_close(overlay);
+        if (r >= 0)
+                r = chmod(overlay, 0711) < 0 ? -errno : 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up state directory '%s': %m", overlay);
+
+        /* Where supd did not make them itself (an older supd made STATE 0700). */
+        const char *const tops[] = { m->runtime_dir, m->state_dir };
+        for (size_t i = 0; i < ELEMENTSOF(tops); i++) {
+                r = dir_make_searchable(tops[i]);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to create state directory '%s': %m", p);
+                        return log_error_errno(r, "Failed to make '%s' searchable (o+x): %m", tops[i]);
         }
         return 0;
 }

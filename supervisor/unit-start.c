@@ -131,19 +131,15 @@ static void undo_cgroup(struct unit *u, struct start_tx *tx) {
 
 /* ---- runtime dir: mount points of the child live here ------------------------------------------- */
 
+/* RUNTIME/units/NAME stays root's, 0700, with or without a user namespace: the child only mounts its
+ * overlay's tmpfs on it, which takes searching RUNTIME/units (0711), not NAME, and from then on the
+ * tmpfs, the child's own, covers it (supervisor/README.md, "Directory modes"). */
 static int step_runtime_dir(struct start_tx *tx) {
         struct unit *u = tx->u;
 
         if (mkdir(u->unit_dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
         tx->req.unit_dir = u->unit_dir;
-        if (u->config->overlay == OVERLAY_PERSISTENT) {
-                if (asprintf(&tx->overlay_dir, "%s/overlay/%s", u->manager->state_dir, u->name) < 0) {
-                        tx->overlay_dir = NULL;
-                        return -ENOMEM;
-                }
-                tx->req.overlay_dir = tx->overlay_dir;
-        }
         return 0;
 }
 
@@ -166,6 +162,73 @@ static int step_userns(struct start_tx *tx) {
                 return 0;
         }
         return userns_auto_range(tx->u->manager->state_dir, tx->u->name, &tx->req.uid_map);
+}
+
+/* ---- persistent overlay: STATE/overlay/NAME, its upper and work dirs ------------------------------ */
+
+/* Refuses an upper (or work dir) that this run's root does not own: its files belong on the host to
+ * the ids of the run that wrote them (mapped ones with UserNamespace=), and a run with other ids would
+ * see them as nobody's (files unwritable, copied-up directories unusable). 0 when SUB is missing. */
+static int overlay_subdir_check(struct start_tx *tx, int dir_fd, const char *sub, uid_t owner) {
+        struct stat st;
+
+        if (fstatat(dir_fd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if (st.st_uid == owner && st.st_gid == owner)
+                return 0;
+        tx->message = strprintf("the persistent overlay's %s/%s belongs to uid %u, not to this run's root "
+                                "(uid %u on the host): made with another UserNamespace=? Remove it, or "
+                                "shift its files' owners to the unit's range",
+                                tx->overlay_dir, sub, (unsigned) st.st_uid, (unsigned) owner);
+        return -EPERM;
+}
+
+/* Overlay=persistent: the child's root mounts the overlay, so STATE/overlay/NAME (0700: the unit's
+ * gate; STATE/overlay is searchable by all), upper/ and work/ are that root's on the host: the unit's
+ * mapped root with a user namespace, else root. Kept at stop. */
+static int step_overlay_dir(struct start_tx *tx) {
+        static const char *const subdirs[] = { "upper", "work" };
+        const struct unit_config *c = tx->u->config;
+        _cleanup_close_ int fd = -EBADF;
+        uid_t owner = 0;
+        int r;
+
+        if (!c->rootfs || c->overlay != OVERLAY_PERSISTENT)
+                return 0;
+        if (c->namespaces & UNIT_NS_USER)
+                owner = tx->req.uid_map.outside; /* the child's own id, uid_map.inside, there */
+        tx->overlay_dir = strprintf("%s/overlay/%s", tx->u->manager->state_dir, tx->u->name);
+        if (!tx->overlay_dir)
+                return -ENOMEM;
+
+        if (mkdir(tx->overlay_dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        fd = open(tx->overlay_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                r = overlay_subdir_check(tx, fd, subdirs[i], owner);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                if (mkdirat(fd, subdirs[i], 0755) < 0) {
+                        if (errno != EEXIST)
+                                return -errno;
+                        continue;
+                }
+                if (fchownat(fd, subdirs[i], owner, owner, AT_SYMLINK_NOFOLLOW) < 0) {
+                        r = -errno;
+                        (void) unlinkat(fd, subdirs[i], AT_REMOVEDIR); /* not left as another's */
+                        return r;
+                }
+        }
+        if (fchown(fd, owner, owner) < 0 || fchmod(fd, 0700) < 0)
+                return -errno;
+        tx->req.overlay_dir = tx->overlay_dir;
+        return 0;
 }
 
 /* ---- EnvironmentFile=: read at each start, in order; a later file wins -------------------------- */
@@ -329,6 +392,7 @@ static const struct start_step start_steps[] = {
         { "create cgroup", step_cgroup, undo_cgroup },
         { "create runtime directory", step_runtime_dir, undo_runtime_dir },
         { "allocate user namespace range", step_userns, NULL },
+        { "prepare the persistent overlay", step_overlay_dir, NULL },
         { "read EnvironmentFile=", step_env_files, NULL },
         { "write resolv.conf for DNS=", step_resolv_conf, undo_resolv_conf },
         { "open log pipes", step_log_pipes, NULL },

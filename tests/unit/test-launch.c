@@ -32,8 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "launch.h"
 #include "macro.h"
+#include "string-util.h"
 #include "tap.h"
 #include "units.h"
 
@@ -111,6 +113,13 @@ static void unit_dirs(const char *name, char *unit_dir, char *overlay_dir) {
         if (mkdir(unit_dir, 0755) < 0 && errno != EEXIST)
                 abort();
         snprintf(overlay_dir, PATH_MAX, "%s/overlay/%s", tmpdir, name);
+        /* Overlay=persistent: the manager makes these (unit-start.c); no user namespace here. */
+        for (size_t i = 0; i < 2; i++) {
+                _cleanup_free_ char *sub = strprintf("%s/%s", overlay_dir, i == 0 ? "upper" : "work");
+
+                if (!sub || mkdir_p(sub, 0755) < 0)
+                        abort();
+        }
 }
 
 /* sup-init in its sealed memfd, made once as supd does. */
