@@ -35,6 +35,13 @@ static const char *name_owner(struct bus_conn *c, const char *name) {
         return NULL;
 }
 
+/* The name is the caller's: quoted, not echoed whole. */
+static int no_owner(const char *name, sd_bus_error *ret_error) {
+        char q[BUS_QUOTE_SIZE];
+
+        return sd_bus_error_setf(ret_error, SD_BUS_ERROR_NAME_HAS_NO_OWNER, "Name %s has no owner.", bus_quote(name, q));
+}
+
 static int method_hello(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct bus_conn *c = userdata;
@@ -87,7 +94,7 @@ static int method_get_name_owner(sd_bus_message *m, void *userdata, sd_bus_error
                 return r;
         owner = name_owner(userdata, name);
         if (!owner)
-                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_NAME_HAS_NO_OWNER, "Name %s has no owner.", name);
+                return no_owner(name, ret_error);
         return sd_bus_reply_method_return(m, "s", owner);
 }
 
@@ -126,7 +133,7 @@ static int method_get_connection_credential(sd_bus_message *m, struct bus_conn *
         else if (name_is_peer(c, name))
                 v = want_pid ? (uint32_t) c->pid : (uint32_t) c->uid;
         else
-                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_NAME_HAS_NO_OWNER, "Name %s has no owner.", name);
+                return no_owner(name, ret_error);
         return sd_bus_reply_method_return(m, "u", v);
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/param.h>
 #include <systemd/sd-bus.h>
 
 #include "bus-internal.h"
@@ -23,6 +24,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "unit-exec.h"
+#include "units.h"
 
 #define BUS_LOG_TAIL_LINES 10U
 
@@ -41,19 +43,42 @@ static const char *exit_code_string(int code) {
         }
 }
 
+/* The unit a call names, as NAME or NAME.unit (SPEC §5). The argument is checked before anything
+ * else is done with it, and an error quotes at most BUS_QUOTE_SIZE bytes of it. */
 static int find_unit(struct bus_conn *c, sd_bus_message *m, struct unit **ret, sd_bus_error *ret_error) {
-        const char *name;
-        struct unit *u;
+        char base[UNIT_NAME_MAX + 1], q[BUS_QUOTE_SIZE];
+        const char *name, *valid = NULL;
+        struct unit *u = NULL;
+        size_t n;
         int r;
 
         r = sd_bus_message_read(m, "s", &name);
         if (r < 0)
                 return r;
-        u = manager_find_unit(c->server->manager, name);
-        if (!u)
-                return sd_bus_error_setf(ret_error, SUP_ERROR_NO_SUCH_UNIT, "Unit %s not found.", name);
-        *ret = u;
-        return 0;
+
+        n = strnlen(name, UNIT_NAME_MAX + STRLEN(".unit") + 1);
+        if (n <= UNIT_NAME_MAX && unit_name_is_valid(name)) {
+                valid = name;
+                u = manager_find_unit(c->server->manager, name);
+        }
+        if (!u && n > STRLEN(".unit") && n - STRLEN(".unit") <= UNIT_NAME_MAX && endswith(name, ".unit")) {
+                memcpy(base, name, n - STRLEN(".unit"));
+                base[n - STRLEN(".unit")] = '\0';
+                if (unit_name_is_valid(base)) {
+                        valid = name;
+                        u = manager_find_unit(c->server->manager, base);
+                }
+        }
+        if (u) {
+                *ret = u;
+                return 0;
+        }
+        if (valid)
+                return sd_bus_error_setf(ret_error, SUP_ERROR_NO_SUCH_UNIT, "Unit %s not found.", valid);
+        return sd_bus_error_setf(ret_error, SUP_ERROR_NO_SUCH_UNIT,
+                                 "Invalid unit name \"%s\" (%zu bytes): a name is 1-%u characters of A-Z a-z 0-9 _ . -, "
+                                 "not starting with . or -, with or without .unit.",
+                                 bus_quote(name, q), strlen(name), UNIT_NAME_MAX);
 }
 
 /* For the methods that change anything: root only, then the unit the call names. */
@@ -300,9 +325,12 @@ static int method_kill_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 all = false;
         else if (streq(whom, "all"))
                 all = true;
-        else
+        else {
+                char q[BUS_QUOTE_SIZE];
+
                 return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid whom \"%s\": expected \"main\" or \"all\".", whom);
+                                         "Invalid whom \"%s\": expected \"main\" or \"all\".", bus_quote(whom, q));
+        }
         if (sig <= 0 || sig >= _NSIG)
                 return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid signal number %" PRIi32 ".", sig);
@@ -526,11 +554,57 @@ static const struct unit_exec_ops bus_exec_ops = {
         .exited = bus_exec_exited,
 };
 
+/* An "as" argument of Exec(): at most BUS_EXEC_ARGS_MAX strings of less than BUS_EXEC_ARG_SIZE_MAX
+ * bytes each, counted before anything is copied. The vector points into @m (the strings are not
+ * copied at all): it lives as long as @m. */
+static int read_exec_strv(sd_bus_message *m, const char *what, char ***ret, sd_bus_error *ret_error) {
+        _cleanup_free_ char **l = NULL;
+        size_t n = 0, allocated = 0;
+        const char *s;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read_basic(m, 's', &s)) > 0) {
+                if (n >= BUS_EXEC_ARGS_MAX)
+                        return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Too many strings in %s: at most %u.", what, BUS_EXEC_ARGS_MAX);
+                if (strnlen(s, BUS_EXEC_ARG_SIZE_MAX) >= BUS_EXEC_ARG_SIZE_MAX)
+                        return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "A string in %s is too long: at most %u bytes.", what,
+                                                 BUS_EXEC_ARG_SIZE_MAX - 1);
+                if (n + 2 > allocated) {
+                        size_t k = MAX(allocated * 2, (size_t) 8);
+                        char **a = reallocarray(l, k, sizeof(char *));
+
+                        if (!a)
+                                return -ENOMEM;
+                        l = a;
+                        allocated = k;
+                }
+                l[n++] = (char *) s;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        l[n] = NULL;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 /* Exec(name, argv, env, tty, stdin, stdout, stderr) -> (pid, [pty master]), answered once the
  * command exec'd; ExecExited(pid, code, status) follows to this peer only. */
 static int method_exec(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         struct bus_conn *c = userdata;
-        _cleanup_strv_free_ char **argv = NULL, **env = NULL;
+        _cleanup_free_ char **argv = NULL, **env = NULL; /* the strings are @m's */
         _cleanup_free_ char *message = NULL;
         struct bus_exec *e;
         int stdio[3], tty, r;
@@ -539,21 +613,25 @@ static int method_exec(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         r = find_unit_privileged(c, m, "exec", &u, ret_error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read_strv(m, &argv);
+        r = read_exec_strv(m, "argv", &argv, ret_error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read_strv(m, &env);
+        r = read_exec_strv(m, "the environment", &env, ret_error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(m, "bhhh", &tty, &stdio[0], &stdio[1], &stdio[2]);
         if (r < 0)
                 return r;
-        if (!argv || !argv[0] || !*argv[0])
+        if (!argv[0] || !*argv[0])
                 return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS, "No command given.");
         STRV_FOREACH(v, env)
-                if (!strchr(*v, '=') || **v == '=')
+                if (!strchr(*v, '=') || **v == '=') {
+                        char q[BUS_QUOTE_SIZE];
+
                         return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Invalid environment entry \"%s\": expected VAR=value.", *v);
+                                                 "Invalid environment entry \"%s\": expected VAR=value.",
+                                                 bus_quote(*v, q));
+                }
 
         e = calloc(1, sizeof(*e));
         if (!e)

@@ -9,6 +9,11 @@
 #include "bus-client.h"
 #include "macro.h"
 #include "supctl.h"
+#include "time-util.h"
+
+/* How long supctl waits for supd to take the connection and finish the handshake (supctl(1)). A
+ * supd that refuses a connection closes it at once; this is for one that does not answer at all. */
+#define BUS_CONNECT_TIMEOUT_SEC 10
 
 const char *bus_socket_path(void) {
         const char *e;
@@ -52,8 +57,9 @@ static bool errno_is_disconnect(int r) {
         return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ESHUTDOWN || r == -ECONNREFUSED;
 }
 
-static int bus_try_connect(const char *address, bool anonymous, sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+static int bus_try_connect(const char *address, bool anonymous, uint64_t deadline, sd_bus **ret) {
+        /* Not flushed when given up on: sd_bus_flush() would wait for the handshake, up to 90 s. */
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
 
         r = sd_bus_new(&bus);
@@ -73,8 +79,11 @@ static int bus_try_connect(const char *address, bool anonymous, sd_bus **ret) {
                 return r;
 
         /* Finish the authentication here: an unreachable or refusing supd shows up now, with exit
-         * status 5, not as the failure of whatever is called first. */
+         * status 5, not as the failure of whatever is called first. Bounded by our own deadline:
+         * sd-bus' own would be 90 s. */
         for (;;) {
+                uint64_t t;
+
                 r = sd_bus_is_ready(bus);
                 if (r < 0)
                         return r;
@@ -85,7 +94,10 @@ static int bus_try_connect(const char *address, bool anonymous, sd_bus **ret) {
                         return r;
                 if (r > 0)
                         continue;
-                r = sd_bus_wait(bus, UINT64_MAX);
+                t = now(CLOCK_MONOTONIC);
+                if (t >= deadline)
+                        return -ETIMEDOUT;
+                r = sd_bus_wait(bus, deadline - t);
                 if (r < 0)
                         return r;
         }
@@ -96,16 +108,22 @@ static int bus_try_connect(const char *address, bool anonymous, sd_bus **ret) {
 
 int bus_connect(sd_bus **ret) {
         _cleanup_free_ char *escaped = NULL, *address = NULL;
+        uint64_t deadline = now(CLOCK_MONOTONIC) + BUS_CONNECT_TIMEOUT_SEC * USEC_PER_SEC;
         int r;
 
         escaped = address_escape(bus_socket_path());
         if (!escaped || asprintf(&address, "unix:path=%s", escaped) < 0)
                 return unreachable(-ENOMEM);
 
-        r = bus_try_connect(address, false, ret);
+        r = bus_try_connect(address, false, deadline, ret);
         /* EXTERNAL fails when supd runs in another pid namespace (it cannot see our pid). */
         if (r == -EPERM || r == -EACCES)
-                r = bus_try_connect(address, true, ret);
+                r = bus_try_connect(address, true, deadline, ret);
+        if (r == -ETIMEDOUT) {
+                fprintf(stderr, "supctl: cannot reach supd at %s: no answer within %ds\n", bus_socket_path(),
+                        BUS_CONNECT_TIMEOUT_SEC);
+                return EXIT_UNREACHABLE;
+        }
         return r < 0 ? unreachable(r) : 0;
 }
 

@@ -17,8 +17,9 @@ const char *bus_socket_path(void);
 
 /**
  * bus_connect() - connect to supd and finish the authentication, so that an unreachable supd is
- * told apart from a failing call. On failure prints "supctl: cannot reach supd at PATH: ..." and
- * returns EXIT_UNREACHABLE; returns 0 on success.
+ * told apart from a failing call; a supd that does not complete it within 10 s counts as
+ * unreachable. On failure prints "supctl: cannot reach supd at PATH: ..." and returns
+ * EXIT_UNREACHABLE; returns 0 on success.
  */
 int bus_connect(sd_bus **ret);
 
