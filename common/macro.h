@@ -95,6 +95,14 @@ static inline const char *strempty(const char *s) {
         return s ? s : "";
 }
 
+static inline const char *strnull(const char *s) {
+        return s ? s : "(null)";
+}
+
+static inline const char *strna(const char *s) {
+        return s ? s : "n/a";
+}
+
 static inline int streq_ptr(const char *a, const char *b) {
         if (!a || !b)
                 return a == b;

@@ -240,6 +240,8 @@ static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_
             (r = append_prop(reply, "StopQueued", "b", (int) st.stop_queued)) < 0 ||
             (r = append_prop(reply, "Init", "b", (int) st.init)) < 0 ||
             (r = append_prop(reply, "LogBytesDropped", "t", st.log_bytes_dropped)) < 0 ||
+            (r = append_prop(reply, "Adopted", "s",
+                             !st.adopted ? "" : st.adopted_reexec ? "daemon-reexec" : "supd-restart")) < 0 ||
             (r = append_ports(reply, u)) < 0 ||
             (r = append_log_tail(reply, u)) < 0)
                 return r;
@@ -454,7 +456,10 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 
 static int shutdown_request(sd_bus_message *m, struct bus_conn *c, enum manager_shutdown how,
                             sd_bus_error *ret_error) {
-        const char *verb = how == MANAGER_REBOOT ? "reboot" : "power off", *message = NULL;
+        const char *verb = how == MANAGER_REBOOT   ? "reboot"
+                           : how == MANAGER_REEXEC ? "re-execute supd"
+                                                   : "power off",
+                   *message = NULL;
         int r;
 
         r = bus_check_privileged(c, verb, ret_error);
@@ -473,6 +478,11 @@ static int method_power_off(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
 static int method_reboot(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         return shutdown_request(m, userdata, MANAGER_REBOOT, ret_error);
+}
+
+/* daemon-reexec: the reply goes out first; supd re-executes once this loop iteration is over. */
+static int method_reexecute(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        return shutdown_request(m, userdata, MANAGER_REEXEC, ret_error);
 }
 
 static int method_get_log_path(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -709,6 +719,7 @@ const sd_bus_vtable bus_manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Thaw", "s", SD_BUS_PARAM(name), "", , method_thaw, 0),
         SD_BUS_METHOD("PowerOff", "", "", method_power_off, 0),
         SD_BUS_METHOD("Reboot", "", "", method_reboot, 0),
+        SD_BUS_METHOD("Reexecute", "", "", method_reexecute, 0),
         SD_BUS_METHOD_WITH_NAMES("GetLogPath", "s", SD_BUS_PARAM(name), "s", SD_BUS_PARAM(path),
                                  method_get_log_path, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Exec", "sasasbhhh",

@@ -97,18 +97,31 @@ static void reset_signals(void) {
 }
 
 static void step_sync(struct launch_ctx *ctx) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int) * LAUNCH_INIT_HOLD_N)];
+        } cm;
         char go = 0;
+        struct iovec iov = { .iov_base = &go, .iov_len = sizeof(go) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
         ssize_t n;
 
-        /* #1: wait for the parent: maps written, cgroup placed. EOF: it died, nobody wants us. */
-        do
-                n = recv(ctx->sync_fd, &go, sizeof(go), 0);
-        while (n < 0 && errno == EINTR);
+        /* #1: wait for the parent: maps written, cgroup placed. EOF: it died, nobody wants us. The go
+         * may carry the fds the init is to hold (init/protocol.h). */
+        do {
+                mh.msg_control = cm.buf;
+                mh.msg_controllen = sizeof(cm.buf);
+                n = recvmsg(ctx->sync_fd, &mh, MSG_CMSG_CLOEXEC);
+        } while (n < 0 && errno == EINTR);
         if (n == 0)
                 _exit(127);
         if (n < 0)
                 launch_child_fail(ctx, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, negative_errno());
-        if (go != LAUNCH_GO_BYTE)
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h))
+                if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+                    h->cmsg_len == CMSG_LEN(sizeof(int) * LAUNCH_INIT_HOLD_N))
+                        memcpy(ctx->hold_fds, CMSG_DATA(h), sizeof(int) * LAUNCH_INIT_HOLD_N);
+        if (go != LAUNCH_GO_BYTE || (mh.msg_flags & MSG_CTRUNC))
                 launch_child_fail(ctx, LAUNCH_STEP_SYNC, LAUNCH_SYNC_WAIT, -EBADMSG);
 
         if (ctx->userns && !ctx->r->join) {
@@ -259,11 +272,15 @@ static void step_pty(struct launch_ctx *ctx) {
  * surviving exec; everything else (supd's fds, the sources, sup-init's memfd) closes at exec. */
 static void step_fds(struct launch_ctx *ctx) {
         const struct launch_request *r = ctx->r;
-        int src[5] = { r->stdin_fd, r->stdout_fd, r->stderr_fd, ctx->sync_fd, r->keep_fd };
+        int src[LAUNCH_INIT_HOLD_FD + LAUNCH_INIT_HOLD_N] = {
+                r->stdin_fd, r->stdout_fd, r->stderr_fd, ctx->sync_fd, r->keep_fd,
+                ctx->hold_fds[0], ctx->hold_fds[1], ctx->hold_fds[2],
+        };
 
         if (ctx->tty_fd >= 0)
                 src[0] = src[1] = src[2] = ctx->tty_fd;
-        int n = r->keep_fd >= 0 ? 5 : 4;
+        /* fds 5..7 only for a start whose init holds them; 4 stays closed without keep_fd. */
+        int n = ctx->hold_fds[0] >= 0 ? (int) ELEMENTSOF(src) : r->keep_fd >= 0 ? 5 : 4;
         int init_fd = r->init_fd;
 
         if (src[0] < 0) {
@@ -281,7 +298,7 @@ static void step_fds(struct launch_ctx *ctx) {
                         launch_child_fail(ctx, LAUNCH_STEP_EXEC, LAUNCH_EXEC_CLOSE_FDS, negative_errno());
         }
         for (int i = 0; i < n; i++)
-                if (src[i] < n) {
+                if (src[i] >= 0 && src[i] < n) {
                         src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, n);
                         if (src[i] < 0)
                                 launch_child_fail(ctx, LAUNCH_STEP_EXEC, i == 3 ? LAUNCH_EXEC_CLOSE_FDS : i,
@@ -289,6 +306,10 @@ static void step_fds(struct launch_ctx *ctx) {
                 }
         ctx->sync_fd = src[3];
         for (int i = 0; i < n; i++) {
+                if (src[i] < 0) {
+                        (void) close(i); /* keep_fd's place with no keep_fd: stays empty */
+                        continue;
+                }
                 if (dup3(src[i], i, 0) < 0) /* without O_CLOEXEC: survives exec */
                         launch_child_fail(ctx, LAUNCH_STEP_EXEC, i == 3 ? LAUNCH_EXEC_CLOSE_FDS : i,
                                           negative_errno());

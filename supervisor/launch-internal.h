@@ -138,6 +138,7 @@ struct launch_ctx {
         int init_fd;   /* sup-init's memfd; the child may move it (#12) */
         int tty_fd;    /* exec with a terminal: the pty's terminal end, stdio of the command (#12) */
         int parent_fd; /* the parent's end: the child closes its copy first thing */
+        int hold_fds[LAUNCH_INIT_HOLD_N]; /* came with the go, for the init to hold; -1 when none */
 
         bool userns, pidns, mntns, utsns;
         int join_flags;        /* join: the CLONE_NEW* the child enters with setns() (not pid, time: the parent's) */

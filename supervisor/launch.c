@@ -397,6 +397,7 @@ int launch_clone(const struct launch_request *r, struct launch_child *ret, struc
         _cleanup_(launch_ctx_done) struct launch_ctx ctx = {
                 .sync_fd = -EBADF,
                 .parent_fd = -EBADF,
+                .hold_fds = { -EBADF, -EBADF, -EBADF },
                 .tty_fd = -EBADF,
         };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
@@ -474,7 +475,13 @@ int launch_clone(const struct launch_request *r, struct launch_child *ret, struc
                 .pidfd = pidfd,
                 .sync_fd = TAKE_FD(pair[0]),
                 .placed = placed,
+                .hold_fds = { -EBADF, -EBADF, -EBADF },
         };
+        if (r->hold && !r->join && r->config->init && r->hold_stdout_fd >= 0 && r->hold_stderr_fd >= 0) {
+                ret->hold_fds[0] = ret->sync_fd;
+                ret->hold_fds[1] = r->hold_stdout_fd;
+                ret->hold_fds[2] = r->hold_stderr_fd;
+        }
         return 0;
 }
 
@@ -491,7 +498,28 @@ int launch_go(struct launch_child *c) {
         const char go = LAUNCH_GO_BYTE;
         int k;
 
-        if (send(c->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t) sizeof(go))
+        if (c->hold_fds[0] >= 0) {
+                /* The fds the container's init holds for a successor of supd travel with the go. */
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof(int) * LAUNCH_INIT_HOLD_N)];
+                } cm = {};
+                struct iovec iov = { .iov_base = (void *) &go, .iov_len = sizeof(go) };
+                struct msghdr mh = {
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = cm.buf,
+                        .msg_controllen = sizeof(cm.buf),
+                };
+                struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+
+                h->cmsg_level = SOL_SOCKET;
+                h->cmsg_type = SCM_RIGHTS;
+                h->cmsg_len = CMSG_LEN(sizeof(int) * LAUNCH_INIT_HOLD_N);
+                memcpy(CMSG_DATA(h), c->hold_fds, sizeof(int) * LAUNCH_INIT_HOLD_N);
+                if (sendmsg(c->sync_fd, &mh, MSG_NOSIGNAL) != (ssize_t) sizeof(go))
+                        return errno > 0 ? -errno : -EIO;
+        } else if (send(c->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t) sizeof(go))
                 return errno > 0 ? -errno : -EIO;
 
         /* The outcome comes later, from the event loop. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "init/protocol.h"
 #include "units.h"
 
 /* Child-side steps, in the order they run. Reported back as {step, index, -errno}. */
@@ -90,6 +91,12 @@ struct launch_request {
         struct id_map uid_map;    /* count 0: no user namespace */
         char *const *extra_env;   /* appended to Environment= (e.g. NOTIFY_SOCKET=); may be NULL */
         int keep_fd;              /* an fd to keep open in the container as is, or -EBADF */
+        /* A start with the container init: the read ends of the log pipes, which the init holds
+         * with the parent's end of the launch socket for a successor of supd (init/protocol.h,
+         * LAUNCH_INIT_HOLD_FD), when @hold is set. Ignored for Init=no and exec. */
+        bool hold;
+        int hold_stdout_fd;
+        int hold_stderr_fd;
         const char *resolv_conf;  /* DNS=: a host file bind-mounted read-only on /etc/resolv.conf */
 
         /* Exec into a running unit (supctl exec) instead of starting it; NULL for a start. */
@@ -101,6 +108,8 @@ struct launch_child {
         int pidfd;   /* CLOEXEC */
         int sync_fd; /* CLOEXEC, watch for readability, then call launch_finish() */
         bool placed; /* CLONE_INTO_CGROUP put it in the v2 group of the request's cgroup_fd */
+        /* Sent with the go for the init to hold (not owned): -EBADF when it holds nothing. */
+        int hold_fds[LAUNCH_INIT_HOLD_N];
 };
 
 /**

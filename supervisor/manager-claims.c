@@ -25,6 +25,8 @@
 #include <sys/syscall.h>
 #include "netplug.h"
 #include "records.h"
+#include <json-c/json.h>
+#include "strv.h"
 #include "time-util.h"
 
 /* What names this instance's nftables table and link marks: its cgroup root as given. */
@@ -40,6 +42,21 @@ const char *manager_instance(const struct manager *m) {
  * only then do netplug_new() and manager_clean_predecessor() clean up after it. Cgroup paths and
  * table names only mean one thing within one cgroup or network namespace: each claim names its
  * namespace. */
+json_object *manager_serialize_claims(struct manager *m) {
+        return m->claims ? claims_serialize(m->claims) : json_object_new_array();
+}
+
+void manager_serialize_claims_abort(struct manager *m) {
+        claims_serialize_undo(m->claims);
+}
+
+int manager_deserialize_claims(struct manager *m, json_object *a) {
+        int r = claims_deserialize(CLAIMS_DIR, m->runtime_dir, a, &m->claims);
+        if (r < 0)
+                return log_error_errno(r, "Failed to take over the claims passed across daemon-reexec: %m");
+        return 0;
+}
+
 int manager_claim(struct manager *m) {
         _cleanup_free_ char *cg_path = NULL, *table = NULL, *cg_kind = NULL, *net_kind = NULL,
                             *state_key = NULL, *cg_what = NULL, *net_what = NULL, *state_what = NULL;
@@ -144,7 +161,7 @@ static void wait_group_empty(struct cg_unit *cu, int timeout_ms) {
 
 /* What a killed predecessor of this instance left: its units' cgroups (killed, then removed) and
  * runtime records. Runs once this instance holds its claims (manager_claim()). */
-void manager_clean_predecessor(struct manager *m) {
+void manager_clean_predecessor(struct manager *m, char *const *adopted) {
         _cleanup_strv_free_ char **groups = NULL;
         unsigned n_groups = 0, n_procs = 0;
         int r;
@@ -154,6 +171,8 @@ void manager_clean_predecessor(struct manager *m) {
                 log_warning_errno(r, "Failed to list leftover cgroups, ignoring: %m");
         STRV_FOREACH(g, groups) {
                 struct cg_unit *cu = NULL;
+                if (strv_find(adopted, *g))
+                        continue;
                 r = cg_unit_new(m->cg_root, *g, &cu);
                 if (r < 0)
                         continue;
@@ -169,7 +188,7 @@ void manager_clean_predecessor(struct manager *m) {
                 cg_unit_free(cu);
         }
 
-        unsigned n_records = records_clean(m->runtime_dir);
+        unsigned n_records = records_clean(m->runtime_dir, adopted);
         if (n_groups > 0 || n_records > 0)
                 log_info("Cleaned up after a previous instance: %u cgroup(s), %u process(es) killed, %u runtime "
                          "record(s).",

@@ -27,6 +27,11 @@ struct unit {
 
         /* the current run */
         pid_t main_pid; /* 0 when none */
+        uint64_t pid_start; /* its start time (clock ticks since boot), for the record */
+        bool held;          /* its init holds the launch socket and log pipes for a successor */
+        uint64_t held_ino[3]; /* their inodes: launch socket (parent end), stdout, stderr */
+        bool adopted;       /* this supd took the run over from a predecessor */
+        bool foreign;       /* ... which was killed: the main process is not our child */
         int pidfd;
         ev_io pidfd_watch;
         int sync_fd;
@@ -130,6 +135,7 @@ void unit_notify_address(struct unit *u, struct sockaddr_un *sa, socklen_t *ret_
 int unit_notify_open(struct unit *u, pid_t pid);
 void unit_notify_close(struct unit *u);
 int unit_network_up(struct unit *u, pid_t pid);
+int unit_network_adopt(struct unit *u, pid_t pid);
 void unit_network_down(struct unit *u);
 int unit_write_resolv_conf(struct unit *u);
 
@@ -159,10 +165,16 @@ void unit_check_oom(struct unit *u);
 void unit_log_consumption(struct unit *u);
 void unit_oom_cb(struct ev_loop *loop, ev_io *w, int revents);
 void unit_oom_recheck_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/* unit-adopt.c */
+struct json_object;
+int proc_pid_starttime(pid_t pid, uint64_t *ret);
+void unit_record_update(struct unit *u);
+void unit_record_new_run(struct unit *u, const int held[3]);
+int manager_adopt(struct manager *m, struct json_object *reexec_units, char ***ret_adopted);
 /* manager-claims.c */
 int manager_claim(struct manager *m);
 const char *manager_instance(const struct manager *m);
-void manager_clean_predecessor(struct manager *m);
+void manager_clean_predecessor(struct manager *m, char *const *adopted);
 /* unit-run.c */
 void unit_run_finished(struct unit *u);
 void unit_main_gone(struct unit *u);

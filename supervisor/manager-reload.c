@@ -13,12 +13,16 @@
 #include "macro.h"
 #include "manager-internal.h"
 #include "manager.h"
+#include "strv.h"
 #include "unit-network.h"
 
 static int manager_load(struct manager *m) {
         _cleanup_(unit_set_freep) struct unit_set *s = NULL;
         int r;
 
+        m->units = calloc(1, sizeof(struct unit *));
+        if (!m->units)
+                return log_oom();
         r = unit_set_load_dir(m->units_dir, &s);
         if (r < 0)
                 return log_error_errno(r, "Failed to load units from '%s', running with none: %m", m->units_dir);
@@ -28,6 +32,7 @@ static int manager_load(struct manager *m) {
                 log_error("%s", line ? line : s->diags[i].message);
         }
 
+        free(m->units);
         m->units = calloc(s->n_units + 1, sizeof(struct unit *));
         if (!m->units)
                 return log_error_errno(-ENOMEM, "Failed to allocate units: %m");
@@ -215,21 +220,28 @@ int manager_reload(struct manager *m, char ***ret_errors) {
         return n_errors;
 }
 
-int manager_startup(struct manager *m) {
+/* Start-up: the units, their bridges, then what a predecessor left. Runs it left still alive are
+ * adopted (unit-adopt.c); whatever else it left is cleaned up, and the network it held but no
+ * adopted run uses is swept. After daemon-reexec (@reexec_units) every unit stays as it was; after
+ * a crash or at boot, units that do not run start as at boot. */
+int manager_startup(struct manager *m, struct json_object *reexec_units) {
+        _cleanup_strv_free_ char **adopted = NULL;
         int r;
 
-        manager_clean_predecessor(m);
         r = manager_load(m);
+        manager_bridges_up(m);
+        (void) manager_adopt(m, reexec_units, &adopted);
+        manager_clean_predecessor(m, adopted);
+        manager_network_sweep(m);
         if (r < 0)
                 return r;
 
-        manager_bridges_up(m);
-        for (size_t i = 0; i < m->n_units; i++) {
+        for (size_t i = 0; i < m->n_units && !reexec_units; i++) {
                 struct unit *u = m->units[i];
-                if (u->load_state == UNIT_LOADED && u->config->autostart)
+                if (u->load_state == UNIT_LOADED && u->config->autostart && !unit_is_active(u) &&
+                    u->job == UNIT_JOB_NONE)
                         unit_queue_start(u);
         }
         manager_dispatch(m);
         return 0;
 }
-

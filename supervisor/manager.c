@@ -82,6 +82,10 @@ void unit_set_state(struct unit *u, enum unit_event ev, enum unit_result result)
                 ev_timer_start(u->manager->loop, &u->timer);
         }
 
+        /* What a successor of supd needs to take the run over (unit-adopt.c). */
+        if ((int) old != next)
+                unit_record_update(u);
+
         if (u->manager->changed_cb && ((int) old != next || ev == UNIT_EV_RESET || result != UNIT_RESULT_SUCCESS))
                 u->manager->changed_cb(u->manager->changed_userdata, u);
 
@@ -294,6 +298,8 @@ void unit_get_status(const struct unit *u, struct unit_status *ret) {
                 .status_text = strempty(u->status_text),
                 .setup_error = strempty(u->setup_error),
                 .log_bytes_dropped = u->log ? log_stream_bytes_dropped(u->log) : 0,
+                .adopted = u->adopted,
+                .adopted_reexec = u->adopted && !u->foreign,
                 .start_queued = u->job == UNIT_JOB_START || unit_job_restarts(u),
                 .stop_queued = unit_job_stops(u),
                 .init = c && c->init,
@@ -597,8 +603,9 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
         r = cg_host_detect(&m->cg_host);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the cgroup file systems: %m");
-        /* Before anything is made or cleaned: another live instance's is not ours to touch. */
-        r = manager_claim(m);
+        /* Before anything is made or cleaned: another live instance's is not ours to touch. Across
+         * daemon-reexec the claims stayed held: they are taken over as they are. */
+        r = o->claims ? manager_deserialize_claims(m, o->claims) : manager_claim(m);
         if (r < 0)
                 return r;
         r = cg_root_new(m->cg_host, m->cgroup_root, &m->cg_root);

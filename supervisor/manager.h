@@ -43,6 +43,8 @@ struct unit_status {
         const char *status_text;   /* "" */
         const char *setup_error;   /* "" */
         uint64_t log_bytes_dropped; /* output the log file could not take */
+        bool adopted;               /* the run was taken over from a previous supd */
+        bool adopted_reexec;        /* ... across daemon-reexec (else after it was killed) */
         bool start_queued;         /* a start, or the start half of a restart */
         bool stop_queued;
         bool init;                 /* the main process is the container's init */
@@ -60,9 +62,11 @@ enum manager_shutdown {
         MANAGER_EXIT,
         MANAGER_POWEROFF,
         MANAGER_REBOOT,
+        MANAGER_REEXEC, /* not a shutdown: daemon-reexec, asked through the same callback */
 };
 
 struct manager_options {
+        struct json_object *claims; /* daemon-reexec: the claims passed across execve, else NULL */
         const char *units_dir;
         const char *runtime_dir;
         const char *state_dir;
@@ -77,8 +81,21 @@ int manager_new(struct ev_loop *loop, const struct manager_options *o, struct ma
 struct manager *manager_free(struct manager *m);
 void manager_set_unit_changed(struct manager *m, manager_unit_changed_t cb, void *userdata);
 
-/* Loads the units directory, cleans what a killed predecessor left, and starts AutoStart= units. */
-int manager_startup(struct manager *m);
+/* Loads the units directory, adopts the runs a predecessor left alive (@reexec_units: what
+ * daemon-reexec passed, the JSON array of manager_serialize(); NULL: its runtime records), cleans up
+ * the rest of what it left, and starts AutoStart= units (not after daemon-reexec: every unit stays
+ * as it was). */
+struct json_object;
+int manager_startup(struct manager *m, struct json_object *reexec_units);
+
+/* daemon-reexec: the units as a JSON array for the next image, their fds made to survive execve;
+ * manager_serialize_abort() when the execve failed. Returns NULL on failure (nothing changed). */
+struct json_object *manager_serialize(struct manager *m);
+void manager_serialize_abort(struct manager *m);
+/* The claims of this instance (records.h), to pass across execve and take back. */
+struct json_object *manager_serialize_claims(struct manager *m);
+int manager_deserialize_claims(struct manager *m, struct json_object *a);
+void manager_serialize_claims_abort(struct manager *m);
 
 /* Units sorted by name; valid until the next reload. */
 size_t manager_units(struct manager *m, struct unit ***ret);

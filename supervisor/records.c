@@ -18,26 +18,291 @@
 #include "log.h"
 #include "macro.h"
 #include "records.h"
+#include "string-util.h"
+#include "strv.h"
+#include "units.h"
+#include <json-c/json.h>
 
-int record_write(const char *runtime_dir, const char *name, pid_t pid, const char *cgroup) {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+/* ---- unit records -------------------------------------------------------------------------------------- */
 
-        if (asprintf(&path, "%s/units/%s.record", runtime_dir, name) < 0 ||
-            asprintf(&text, "unit=%s\npid=" PID_FMT "\ncgroup=%s\nstarted=%lld\n", name, pid, strempty(cgroup),
-                     (long long) time(NULL)) < 0)
+/* Runtime records are small; anything bigger is not ours. */
+#define RECORD_SIZE_MAX (64U * 1024U)
+
+void unit_record_init(struct unit_record *r) {
+        *r = (struct unit_record) {
+                .pidfd = -1,
+                .sync_fd = -1,
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+                .notify_fd = -1,
+                .timer_left_usec = -1,
+        };
+}
+
+void unit_record_done(struct unit_record *r) {
+        free(r->unit);
+        free(r->cgroup);
+        free(r->state);
+        free(r->result);
+        free(r->start_times);
+        unit_record_init(r);
+}
+
+static int add_u64(json_object *o, const char *key, uint64_t v) {
+        return json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static int add_int(json_object *o, const char *key, int64_t v) {
+        return json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static int add_str(json_object *o, const char *key, const char *v) {
+        return v ? json_object_object_add(o, key, json_object_new_string(v)) : 0;
+}
+
+json_object *unit_record_to_json(const struct unit_record *r) {
+        json_object *o = json_object_new_object(), *times = json_object_new_array();
+        int k = 0;
+
+        if (!o || !times) {
+                json_object_put(o);
+                json_object_put(times);
+                return NULL;
+        }
+        for (size_t i = 0; i < r->n_start_times; i++)
+                k |= json_object_array_add(times, json_object_new_uint64(r->start_times[i]));
+        k |= add_str(o, "unit", r->unit);
+        k |= add_int(o, "pid", r->pid);
+        k |= add_u64(o, "pid_start", r->pid_start);
+        k |= add_str(o, "cgroup", r->cgroup);
+        k |= add_str(o, "state", r->state);
+        k |= add_str(o, "result", r->result);
+        k |= json_object_object_add(o, "init", json_object_new_boolean(r->init));
+        k |= json_object_object_add(o, "exec_seen", json_object_new_boolean(r->exec_seen));
+        k |= json_object_object_add(o, "adopted", json_object_new_boolean(r->adopted));
+        k |= add_u64(o, "restarts", r->n_restarts);
+        k |= add_u64(o, "failures", r->n_failures);
+        k |= json_object_object_add(o, "start_times", times);
+        k |= add_u64(o, "active_enter_realtime", r->active_enter_realtime);
+        k |= add_u64(o, "active_enter_monotonic", r->active_enter_monotonic);
+        k |= add_u64(o, "state_change_realtime", r->state_change_realtime);
+        k |= add_u64(o, "oom_kills_at_start", r->oom_kills_at_start);
+        k |= add_u64(o, "sync_ino", r->sync_ino);
+        k |= add_u64(o, "stdout_ino", r->stdout_ino);
+        k |= add_u64(o, "stderr_ino", r->stderr_ino);
+        if (r->pidfd >= 0)
+                k |= add_int(o, "pidfd", r->pidfd);
+        if (r->sync_fd >= 0)
+                k |= add_int(o, "sync_fd", r->sync_fd);
+        if (r->stdout_fd >= 0)
+                k |= add_int(o, "stdout_fd", r->stdout_fd);
+        if (r->stderr_fd >= 0)
+                k |= add_int(o, "stderr_fd", r->stderr_fd);
+        if (r->notify_fd >= 0)
+                k |= add_int(o, "notify_fd", r->notify_fd);
+        if (r->timer_left_usec >= 0)
+                k |= add_int(o, "timer_left_usec", r->timer_left_usec);
+        if (k != 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+static uint64_t get_u64(json_object *o, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static int64_t get_int(json_object *o, const char *key, int64_t def) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : def;
+}
+
+static bool get_bool(json_object *o, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static int get_str(json_object *o, const char *key, char **ret) {
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return 0;
+        *ret = strdup(json_object_get_string(v));
+        return *ret ? 0 : -ENOMEM;
+}
+
+int unit_record_from_json(json_object *o, struct unit_record *ret) {
+        struct unit_record r;
+        json_object *times;
+
+        unit_record_init(&r);
+        if (!json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        if (get_str(o, "unit", &r.unit) < 0 || get_str(o, "cgroup", &r.cgroup) < 0 ||
+            get_str(o, "state", &r.state) < 0 || get_str(o, "result", &r.result) < 0) {
+                unit_record_done(&r);
+                return -ENOMEM;
+        }
+        r.pid = (pid_t) get_int(o, "pid", 0);
+        r.pid_start = get_u64(o, "pid_start");
+        r.init = get_bool(o, "init");
+        r.exec_seen = get_bool(o, "exec_seen");
+        r.adopted = get_bool(o, "adopted");
+        r.n_restarts = (unsigned) get_u64(o, "restarts");
+        r.n_failures = (unsigned) get_u64(o, "failures");
+        r.active_enter_realtime = get_u64(o, "active_enter_realtime");
+        r.active_enter_monotonic = get_u64(o, "active_enter_monotonic");
+        r.state_change_realtime = get_u64(o, "state_change_realtime");
+        r.oom_kills_at_start = get_u64(o, "oom_kills_at_start");
+        r.sync_ino = get_u64(o, "sync_ino");
+        r.stdout_ino = get_u64(o, "stdout_ino");
+        r.stderr_ino = get_u64(o, "stderr_ino");
+        r.pidfd = (int) get_int(o, "pidfd", -1);
+        r.sync_fd = (int) get_int(o, "sync_fd", -1);
+        r.stdout_fd = (int) get_int(o, "stdout_fd", -1);
+        r.stderr_fd = (int) get_int(o, "stderr_fd", -1);
+        r.notify_fd = (int) get_int(o, "notify_fd", -1);
+        r.timer_left_usec = get_int(o, "timer_left_usec", -1);
+        if (json_object_object_get_ex(o, "start_times", &times) && json_object_is_type(times, json_type_array)) {
+                size_t n = json_object_array_length(times);
+
+                r.start_times = n > 0 ? calloc(n, sizeof(uint64_t)) : NULL;
+                if (n > 0 && !r.start_times) {
+                        unit_record_done(&r);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < n; i++)
+                        r.start_times[i] = json_object_get_uint64(json_object_array_get_idx(times, i));
+                r.n_start_times = n;
+        }
+        if (!r.unit || !unit_name_is_valid(r.unit) || !r.state) {
+                unit_record_done(&r);
+                return -EBADMSG;
+        }
+        *ret = r;
+        return 0;
+}
+
+static char *record_path(const char *runtime_dir, const char *name, const char *suffix) {
+        return strprintf("%s/units/%s%s", runtime_dir, name, suffix);
+}
+
+int record_write(const char *runtime_dir, const struct unit_record *r) {
+        _cleanup_free_ char *path = record_path(runtime_dir, r->unit, ".record");
+        json_object *o = unit_record_to_json(r);
+        int k;
+
+        if (!path || !o) {
+                json_object_put(o);
+                return -ENOMEM;
+        }
+        k = write_file_atomic(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), 0600, false);
+        json_object_put(o);
+        return k;
+}
+
+int record_read(const char *runtime_dir, const char *name, struct unit_record *ret) {
+        _cleanup_free_ char *path = record_path(runtime_dir, name, ".record"), *text = NULL;
+        json_object *o;
+        int k;
+
+        if (!path)
+                return -ENOMEM;
+        k = read_full_file(path, RECORD_SIZE_MAX, 0, &text, NULL);
+        if (k < 0)
+                return k;
+        o = json_tokener_parse(text);
+        if (!o)
+                return -EBADMSG;
+        k = unit_record_from_json(o, ret);
+        json_object_put(o);
+        if (k >= 0 && !streq(ret->unit, name)) {
+                unit_record_done(ret);
+                return -EBADMSG;
+        }
+        return k;
+}
+
+int record_remove(const char *runtime_dir, const char *name) {
+        static const char *const suffixes[] = { ".record", ".config" };
+        int k = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *path = record_path(runtime_dir, name, suffixes[i]);
+
+                if (!path)
+                        return -ENOMEM;
+                if (unlink(path) < 0 && errno != ENOENT && k == 0)
+                        k = -errno;
+        }
+        return k;
+}
+
+int record_write_config(const char *runtime_dir, const char *name, const char *text) {
+        _cleanup_free_ char *path = record_path(runtime_dir, name, ".config");
+
+        if (!path)
                 return -ENOMEM;
         return write_file_atomic(path, text, 0600, false);
 }
 
-int record_remove(const char *runtime_dir, const char *name) {
-        _cleanup_free_ char *path = NULL;
+int record_read_config(const char *runtime_dir, const char *name, char **ret) {
+        _cleanup_free_ char *path = record_path(runtime_dir, name, ".config");
 
-        if (asprintf(&path, "%s/units/%s.record", runtime_dir, name) < 0)
+        if (!path)
                 return -ENOMEM;
-        return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        return read_full_file(path, RECORD_SIZE_MAX, 0, ret, NULL);
 }
 
-unsigned records_clean(const char *runtime_dir) {
+int records_list(const char *runtime_dir, char ***ret) {
+        _cleanup_free_ char *dir = strprintf("%s/units", runtime_dir);
+        _cleanup_strv_free_ char **names = NULL;
+        struct dirent *de;
+        DIR *d;
+        int k = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = NULL;
+                return 0;
+        }
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+
+                if (de->d_name[0] == '.' || !endswith(de->d_name, ".record"))
+                        continue;
+                _cleanup_free_ char *name = strndup(de->d_name, len - strlen(".record"));
+                if (!name || (k = strv_consume(&names, TAKE_PTR(name))) < 0) {
+                        k = -ENOMEM;
+                        break;
+                }
+        }
+        closedir(d);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+/* NAME of "NAME", "NAME.record", "NAME.config", "NAME.resolv.conf" is in @keep. */
+static bool kept(const char *entry, char *const *keep) {
+        STRV_FOREACH(k, keep) {
+                size_t n = strlen(*k);
+                if (strncmp(entry, *k, n) == 0 &&
+                    (entry[n] == '\0' || streq(entry + n, ".record") || streq(entry + n, ".config") ||
+                     streq(entry + n, ".resolv.conf")))
+                        return true;
+        }
+        return false;
+}
+
+unsigned records_clean(const char *runtime_dir, char *const *keep) {
         _cleanup_free_ char *dir = NULL;
         unsigned n = 0;
         struct dirent *de;
@@ -50,7 +315,7 @@ unsigned records_clean(const char *runtime_dir) {
                 return 0;
         while ((de = readdir(d))) {
                 _cleanup_free_ char *p = NULL;
-                if (de->d_name[0] == '.')
+                if (de->d_name[0] == '.' || kept(de->d_name, keep))
                         continue;
                 if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
                         break;
@@ -169,6 +434,72 @@ void claims_done(struct claims *c) {
                 (void) flock(c->dir_fd, LOCK_UN);
                 c->locked = false;
         }
+}
+
+static int fd_set_cloexec(int fd, bool on) {
+        int flags = fcntl(fd, F_GETFD);
+
+        if (flags < 0)
+                return -errno;
+        return fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
+json_object *claims_serialize(struct claims *c) {
+        json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < c->n_claims; i++) {
+                json_object *o = json_object_new_object();
+
+                if (!o || json_object_object_add(o, "name", json_object_new_string(c->claims[i].name)) < 0 ||
+                    json_object_object_add(o, "fd", json_object_new_int(c->claims[i].fd)) < 0 ||
+                    json_object_array_add(a, o) < 0 || fd_set_cloexec(c->claims[i].fd, false) < 0) {
+                        json_object_put(o);
+                        json_object_put(a);
+                        claims_serialize_undo(c);
+                        return NULL;
+                }
+        }
+        return a;
+}
+
+void claims_serialize_undo(struct claims *c) {
+        for (size_t i = 0; c && i < c->n_claims; i++)
+                (void) fd_set_cloexec(c->claims[i].fd, true);
+}
+
+int claims_deserialize(const char *dir, const char *runtime_dir, json_object *a, struct claims **ret) {
+        _cleanup_(claims_freep) struct claims *c = NULL;
+        size_t n = json_object_array_length(a);
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->dir = strdup(dir);
+        c->runtime_dir = strdup(runtime_dir);
+        c->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        c->claims = calloc(n + 1, sizeof(struct claim));
+        if (!c->dir || !c->runtime_dir || !c->claims)
+                return -ENOMEM;
+        if (c->dir_fd < 0)
+                return -errno;
+        for (size_t i = 0; i < n; i++) {
+                json_object *o = json_object_array_get_idx(a, i), *name, *fd;
+
+                if (!json_object_object_get_ex(o, "name", &name) || !json_object_object_get_ex(o, "fd", &fd))
+                        return -EBADMSG;
+                c->claims[c->n_claims] = (struct claim) {
+                        .name = strdup(json_object_get_string(name)),
+                        .fd = json_object_get_int(fd),
+                };
+                if (!c->claims[c->n_claims].name)
+                        return -ENOMEM;
+                c->n_claims++;
+                (void) fd_set_cloexec(c->claims[c->n_claims - 1].fd, true);
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
 }
 
 struct claims *claims_free(struct claims *c) {

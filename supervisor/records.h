@@ -9,12 +9,58 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-int record_write(const char *runtime_dir, const char *name, pid_t pid, const char *cgroup);
+struct json_object;
+
+/* One run of a unit, as a successor needs it to adopt the run: RUNTIME/units/NAME.record, a JSON
+ * object rewritten (atomically) whenever the run's state changes; and, across daemon-reexec, the
+ * same object in the serialized state with the fds supd passes on. */
+struct unit_record {
+        char *unit;
+        pid_t pid;           /* the main process: the container's init, or the payload (Init=no) */
+        uint64_t pid_start;  /* its start time (/proc/PID/stat, clock ticks): a reused pid differs */
+        char *cgroup;        /* the unit's cgroup path, as cg_unit_path() says */
+        char *state;         /* "starting", "running" or "stopping" */
+        bool init;           /* the container's init holds what a successor takes back */
+        bool exec_seen;      /* the payload exec'd (the launch socket said so) */
+        unsigned n_restarts, n_failures;
+        uint64_t *start_times; /* CLOCK_MONOTONIC usec, for the start limit */
+        size_t n_start_times;
+        uint64_t active_enter_realtime, active_enter_monotonic, state_change_realtime;
+        uint64_t oom_kills_at_start;
+        /* What the init holds (init/protocol.h), to check what pidfd_getfd() gives back: inode
+         * numbers of the launch socket's parent end and of the stdout and stderr pipes. */
+        uint64_t sync_ino, stdout_ino, stderr_ino;
+
+        /* daemon-reexec only: the fds supd passes across execve (-1: none), the unit's state when
+         * it is not running, its result, and what was left of its timer. */
+        int pidfd, sync_fd, stdout_fd, stderr_fd, notify_fd;
+        char *result;
+        int64_t timer_left_usec; /* -1: no timer */
+        bool adopted;
+};
+
+void unit_record_init(struct unit_record *r);
+void unit_record_done(struct unit_record *r);
+struct json_object *unit_record_to_json(const struct unit_record *r);
+/* Returns 0, or -EBADMSG when @o lacks what a record must have. */
+int unit_record_from_json(struct json_object *o, struct unit_record *ret);
+
+int record_write(const char *runtime_dir, const struct unit_record *r);
+/* Reads RUNTIME/units/NAME.record. Returns 0, -ENOENT, or -errno/-EBADMSG. */
+int record_read(const char *runtime_dir, const char *name, struct unit_record *ret);
 int record_remove(const char *runtime_dir, const char *name);
 
-/* Removes every record and unit runtime directory left in RUNTIME/units; returns how many units
- * had something left. */
-unsigned records_clean(const char *runtime_dir);
+/* The configuration a run started with (units/' canonical dump), RUNTIME/units/NAME.config: a
+ * successor compares it with the files on disk, and parses it to stop a run whose file changed. */
+int record_write_config(const char *runtime_dir, const char *name, const char *text);
+int record_read_config(const char *runtime_dir, const char *name, char **ret);
+
+/* The names of the units that have a record in RUNTIME/units (strv). */
+int records_list(const char *runtime_dir, char ***ret);
+
+/* Removes every record and unit runtime directory left in RUNTIME/units, except those of the units
+ * named in @keep (adopted); returns how many records it removed. */
+unsigned records_clean(const char *runtime_dir, char *const *keep);
 
 /* ---- claims ---------------------------------------------------------------------------------------
  *
@@ -64,6 +110,13 @@ int claims_new(const char *dir, const char *runtime_dir, struct claims **ret);
  */
 int claims_take(struct claims *c, const char *kind, const char *key, const char *what, bool tree,
                 struct claim_owner *ret_owner);
+
+/* Across daemon-reexec: the held claims as a JSON array of {"name", "fd"} whose fds lose
+ * O_CLOEXEC; and the claims rebuilt from such an array in the new image (the fds are taken). */
+struct json_object *claims_serialize(struct claims *c);
+int claims_deserialize(const char *dir, const char *runtime_dir, struct json_object *a, struct claims **ret);
+/* After a failed execve: the fds are ours again, close-on-exec. */
+void claims_serialize_undo(struct claims *c);
 
 /* Lets other instances claim again; what @c claimed stays held. */
 void claims_done(struct claims *c);

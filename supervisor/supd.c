@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include <json-c/json.h>
+#include <limits.h>
+#include <sys/mman.h>
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
@@ -32,6 +35,7 @@ static const char *arg_units_dir = SUP_DEFAULT_UNITS_DIR;
 static const char *arg_runtime_dir = "/run/sup";
 static const char *arg_state_dir = "/var/lib/sup";
 static const char *arg_cgroup_root = NULL;
+static int arg_deserialize = -1; /* daemon-reexec: the memfd with the state of the previous image */
 
 static bool is_pid1;
 
@@ -87,7 +91,7 @@ static void help(void) {
 }
 
 static int parse_argv(int argc, char **argv) {
-        enum { OPT_UNITS = 0x100, OPT_RUNTIME, OPT_STATE, OPT_CGROUP, OPT_LOGLEVEL, OPT_VERSION };
+        enum { OPT_UNITS = 0x100, OPT_RUNTIME, OPT_STATE, OPT_CGROUP, OPT_LOGLEVEL, OPT_VERSION, OPT_DESERIALIZE };
         static const struct option options[] = {
                 { "units", required_argument, NULL, OPT_UNITS },
                 { "runtime-dir", required_argument, NULL, OPT_RUNTIME },
@@ -96,6 +100,7 @@ static int parse_argv(int argc, char **argv) {
                 { "log-level", required_argument, NULL, OPT_LOGLEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
+                { "deserialize", required_argument, NULL, OPT_DESERIALIZE }, /* daemon-reexec only */
                 {},
         };
         int c, l;
@@ -129,6 +134,16 @@ static int parse_argv(int argc, char **argv) {
                 case OPT_VERSION:
                         printf("supd %s\n", SUP_VERSION);
                         return 0;
+                case OPT_DESERIALIZE: {
+                        char *end;
+                        long fd = strtol(optarg, &end, 10);
+                        if (*end || fd < 3 || fd > INT_MAX) {
+                                fprintf(stderr, "supd: --deserialize: invalid fd \"%s\"\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_deserialize = (int) fd;
+                        break;
+                }
                 case '?':
                         return -EINVAL;
                 default:
@@ -150,6 +165,8 @@ struct supd {
         int signal_fd;
         ev_io signal_watch;
         enum manager_shutdown exit_how;
+        bool reexec;   /* daemon-reexec asked: leave the loop and execve */
+        ev_idle reexec_idle;
 };
 
 static void shutdown_done(void *userdata) {
@@ -205,9 +222,23 @@ static void signal_cb(struct ev_loop *loop, ev_io *w, int revents) {
 
 /* PowerOff and Reboot from the bus. Only PID 1 powers the machine off; a daemon refuses, so that a
  * stray "supctl poweroff" on a workstation does not stop every container. */
+static void reexec_idle_cb(struct ev_loop *loop, ev_idle *w, int revents) {
+        ev_idle_stop(loop, w);
+        ev_break(loop, EVBREAK_ALL);
+}
+
 static int shutdown_request(void *userdata, enum manager_shutdown how) {
         struct supd *s = userdata;
 
+        if (how == MANAGER_REEXEC) {
+                if (manager_shutting_down(s->manager) != MANAGER_RUNNING)
+                        return -ESHUTDOWN;
+                log_info("Re-executing supd, asked over the bus.");
+                s->reexec = true;
+                /* After this iteration: the reply is sent first. */
+                ev_idle_start(s->loop, &s->reexec_idle);
+                return 0;
+        }
         if (!is_pid1)
                 return -EOPNOTSUPP;
         log_info("%s requested over the bus.", how == MANAGER_REBOOT ? "Reboot" : "Power-off");
@@ -285,10 +316,144 @@ static void raise_nofile_limit(void) {
                   (unsigned long long) rl.rlim_max);
 }
 
+/* ---- daemon-reexec ------------------------------------------------------------------------------------ */
+
+/* The binary on disk, as it was named when this image started: after an upgrade replaced the file,
+ * the new version. */
+static char *self_exe;
+
+static int fd_keep_across_exec(int fd) {
+        int flags = fcntl(fd, F_GETFD);
+
+        if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Serializes what the next image needs (supervisor/README.md, "Adoption") into a memfd and
+ * execve()s the binary on disk with --deserialize=FD. Returns only on failure, with everything as
+ * it was: supd goes on running. */
+static int reexec(struct supd *s, int argc, char **argv, int lock_fd) {
+        _cleanup_close_ int memfd = -EBADF;
+        json_object *state = NULL, *units = NULL, *claims = NULL;
+        _cleanup_free_ char **args = NULL;
+        char fdarg[32];
+        const char *text;
+        int bus_fd, r, n = 0;
+
+        if (!self_exe)
+                return log_error_errno(-ENOENT, "Cannot re-execute: the path of supd's binary is unknown");
+        bus_fd = bus_server_fd(s->bus);
+        state = json_object_new_object();
+        units = manager_serialize(s->manager);
+        claims = manager_serialize_claims(s->manager);
+        if (!state || !units || !claims || bus_fd < 0) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        json_object_object_add(state, "version", json_object_new_int(1));
+        json_object_object_add(state, "lock_fd", json_object_new_int(lock_fd));
+        json_object_object_add(state, "bus_fd", json_object_new_int(bus_fd));
+        json_object_object_add(state, "units", json_object_get(units));
+        json_object_object_add(state, "claims", json_object_get(claims));
+        text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN);
+
+        memfd = memfd_create("supd-state", 0); /* not close-on-exec: the next image reads it */
+        if (memfd < 0 || loop_write(memfd, text, strlen(text)) < 0 || lseek(memfd, 0, SEEK_SET) < 0) {
+                r = memfd < 0 ? -errno : -EIO;
+                goto fail;
+        }
+        if (fd_keep_across_exec(lock_fd) < 0 || fd_keep_across_exec(bus_fd) < 0) {
+                r = -errno;
+                goto fail;
+        }
+
+        args = calloc((size_t) argc + 2, sizeof(char *));
+        if (!args) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        for (int i = 0; i < argc; i++)
+                if (!startswith(argv[i], "--deserialize"))
+                        args[n++] = argv[i];
+        snprintf(fdarg, sizeof(fdarg), "--deserialize=%d", memfd);
+        args[n++] = fdarg;
+
+        log_info("Re-executing %s.", self_exe);
+        execv(self_exe, args);
+        r = -errno;
+        log_error_errno(r, "Failed to re-execute %s, going on: %m", self_exe);
+fail:
+        if (r == -ENOMEM)
+                log_oom();
+        manager_serialize_abort(s->manager);
+        manager_serialize_claims_abort(s->manager);
+        (void) fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+        if (bus_fd >= 0)
+                (void) fcntl(bus_fd, F_SETFD, FD_CLOEXEC);
+        json_object_put(units);
+        json_object_put(claims);
+        json_object_put(state);
+        return r;
+}
+
+/* The state daemon-reexec passed (--deserialize=FD). */
+static json_object *deserialize_read(int fd) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0, allocated = 0;
+        json_object *o;
+
+        for (;;) {
+                if (allocated - size < 4096) {
+                        char *t = realloc(text, allocated + 65536);
+                        if (!t) {
+                                safe_close(fd);
+                                log_oom();
+                                return NULL;
+                        }
+                        text = t;
+                        allocated += 65536;
+                }
+                ssize_t n = read(fd, text + size, allocated - size - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        log_error_errno(-errno, "Failed to read the state passed across daemon-reexec: %m");
+                        safe_close(fd);
+                        return NULL;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+        }
+        safe_close(fd);
+        if (!text)
+                return NULL;
+        text[size] = '\0';
+        o = json_tokener_parse(text);
+        if (!o)
+                log_error("The state passed across daemon-reexec is not JSON; starting afresh.");
+        return o;
+}
+
+static int deserialize_fd(json_object *state, const char *key) {
+        json_object *v;
+        int fd;
+
+        if (!json_object_object_get_ex(state, key, &v))
+                return -EBADF;
+        fd = json_object_get_int(v);
+        if (fd < 3 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+                return -EBADF;
+        return fd;
+}
+
 int main(int argc, char **argv) {
         struct supd s = { .signal_fd = -EBADF, .exit_how = MANAGER_EXIT };
         _cleanup_free_ char *socket_path = NULL;
         _cleanup_close_ int lock_fd = -EBADF;
+        json_object *state = NULL, *units = NULL, *claims = NULL;
+        int bus_fd = -EBADF;
         pid_t owner = 0;
         int r;
 
@@ -297,10 +462,24 @@ int main(int argc, char **argv) {
         if (r <= 0 && !is_pid1)
                 return r < 0 ? 2 : 0;
 
+        /* The path execve() was given becomes /proc/self/exe: the binary on disk, for daemon-reexec. */
+        self_exe = realpath("/proc/self/exe", NULL);
+        if (arg_deserialize >= 0) {
+                state = deserialize_read(arg_deserialize);
+                if (state) {
+                        lock_fd = deserialize_fd(state, "lock_fd");
+                        bus_fd = deserialize_fd(state, "bus_fd");
+                        json_object_object_get_ex(state, "units", &units);
+                        json_object_object_get_ex(state, "claims", &claims);
+                        log_info("Re-executed: taking over %zu unit(s) from the previous image.",
+                                 units ? json_object_array_length(units) : (size_t) 0);
+                }
+        }
+
         umask(022);
         if (is_pid1) {
                 log_info("running as PID 1");
-                if (pid1_setup(pid1_step_failed, NULL) >= 0)
+                if (!state && pid1_setup(pid1_step_failed, NULL) >= 0)
                         log_info("system set up");
                 if (!arg_cgroup_root)
                         arg_cgroup_root = "/sup";
@@ -328,7 +507,8 @@ int main(int argc, char **argv) {
                 log_error_errno(r, "Failed to create runtime directory '%s': %m", arg_runtime_dir);
                 goto fatal;
         }
-        lock_fd = take_lock(&owner);
+        if (lock_fd < 0)
+                lock_fd = take_lock(&owner);
         if (lock_fd < 0) {
                 if (lock_fd == -EBUSY)
                         log_error("Another supd instance (pid " PID_FMT
@@ -340,6 +520,7 @@ int main(int argc, char **argv) {
         }
 
         const struct manager_options o = {
+                .claims = claims,
                 .units_dir = arg_units_dir,
                 .runtime_dir = arg_runtime_dir,
                 .state_dir = arg_state_dir,
@@ -352,7 +533,10 @@ int main(int argc, char **argv) {
 
         if (asprintf(&socket_path, "%s/control", arg_runtime_dir) < 0)
                 goto fatal;
-        r = bus_server_new(s.loop, s.manager, socket_path, &s.bus);
+        if (bus_fd >= 0)
+                r = bus_server_new_fd(s.loop, s.manager, bus_fd, socket_path, &s.bus);
+        else
+                r = bus_server_new(s.loop, s.manager, socket_path, &s.bus);
         if (r < 0) {
                 log_error_errno(r, "Failed to listen on '%s': %m", socket_path);
                 goto fatal;
@@ -361,10 +545,18 @@ int main(int argc, char **argv) {
         manager_set_shutdown_request(s.manager, shutdown_request, &s);
 
         /* On failure the manager said why ("Failed to load units from …"); supd runs with none. */
-        (void) manager_startup(s.manager);
+        (void) manager_startup(s.manager, units);
+        json_object_put(state);
 
         log_info("ready");
-        ev_run(s.loop, 0);
+        ev_idle_init(&s.reexec_idle, reexec_idle_cb);
+        for (;;) {
+                ev_run(s.loop, 0);
+                if (!s.reexec)
+                        break;
+                (void) reexec(&s, argc, argv, lock_fd);
+                s.reexec = false; /* it failed: go on */
+        }
 
         s.bus = bus_server_free(s.bus);
         s.manager = manager_free(s.manager);

@@ -87,7 +87,7 @@ const struct port_map *unit_ports(struct unit *u, size_t *ret_n) {
  * the route and the published ports (netplug). Runs before the child's go, so the payload starts
  * with its network in place; supd's pages are shared copy-on-write with the child until its exec,
  * so the spec lives on the stack (netplug/README.md, "The nftables table"). */
-int unit_network_up(struct unit *u, pid_t pid) {
+static int network_plug(struct unit *u, pid_t pid, bool adopt) {
         struct manager *m = u->manager;
         const struct unit_config *c = u->config;
         _cleanup_free_ struct netplug_port *heap = NULL;
@@ -113,7 +113,7 @@ int unit_network_up(struct unit *u, pid_t pid) {
                 return 0; /* the kernel brings nothing up: lo stays down, as without supd */
         }
         if (!c->bridge)
-                return netplug_lo_up(m->netplug, fd);
+                return adopt ? 0 : netplug_lo_up(m->netplug, fd);
 
         b = m->set ? unit_set_find_bridge(m->set, c->bridge) : NULL;
         if (!b) {
@@ -130,11 +130,24 @@ int unit_network_up(struct unit *u, pid_t pid) {
         unit_network_spec(u->name, c, &bs, ports, &us);
 
         t0 = now(CLOCK_MONOTONIC);
-        r = netplug_unit_up(m->netplug, &us, fd, &u->net, &u->attach_error);
+        if (adopt)
+                r = netplug_unit_adopt(m->netplug, &us, fd, &u->net, &u->attach_error);
+        else
+                r = netplug_unit_up(m->netplug, &us, fd, &u->net, &u->attach_error);
         if (r >= 0)
-                log_debug("%s: network up, %s, in %.3fms", u->name, strempty(netplug_unit_address(u->net)),
+                log_debug("%s: network %s, %s, in %.3fms", u->name, adopt ? "adopted" : "up",
+                          strempty(netplug_unit_address(u->net)),
                           (double) (now(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
         return r;
+}
+
+int unit_network_up(struct unit *u, pid_t pid) {
+        return network_plug(u, pid, false);
+}
+
+/* A run a predecessor started (unit-adopt.c): its veth, address and published ports as they are. */
+int unit_network_adopt(struct unit *u, pid_t pid) {
+        return network_plug(u, pid, true);
 }
 
 /* The network a run held (netplug: veth, address, rules), at stop or when a start fails. */
@@ -219,11 +232,24 @@ void manager_network_new(struct manager *m) {
         int r;
 
         /* The nftables table and the link marks are named after the cgroup root, claimed before. */
-        r = netplug_new(manager_instance(m), m->state_dir, m->runtime_dir, 0, &m->netplug);
+        /* What a predecessor left stays until manager_network_sweep(): its live runs are adopted. */
+        r = netplug_new(manager_instance(m), m->state_dir, m->runtime_dir, NETPLUG_ADOPT, &m->netplug);
         if (r < 0)
                 log_warning_errno(r, "Failed to set up networking, units with Bridge= will not start: %m");
         else
                 log_debug("nftables table %s.", netplug_table_name(m->netplug));
+}
+
+void manager_network_sweep(struct manager *m) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (!m->netplug)
+                return;
+        r = netplug_sweep(m->netplug, &error);
+        if (r < 0)
+                log_warning("Failed to remove the network a previous instance left: %s",
+                            error ? error : strerror(-r));
 }
 
 void manager_network_free(struct manager *m) {

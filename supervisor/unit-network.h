@@ -43,5 +43,8 @@ void manager_network_bridges_removed(struct manager *m, const struct unit_diff_e
  * manager_claim(): it removes what a killed predecessor of the instance left. */
 void manager_network_new(struct manager *m);
 
+/* After adoption (manager_startup()): what a predecessor's netplug left that no adopted run uses. */
+void manager_network_sweep(struct manager *m);
+
 /* Undoes every change netplug made to the host (table, bridges, sysctls) and frees it. */
 void manager_network_free(struct manager *m);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -172,6 +173,20 @@ void unit_reap_main(struct unit *u) {
 
         if (u->pidfd < 0 || u->main_exited)
                 return;
+        if (u->foreign) {
+                /* Adopted from a killed supd: not our child, so no wait status. The pidfd is readable
+                 * once it exited; the init's report on the launch socket says how the payload ended
+                 * (unit_main_gone()). Without one, the init itself was killed. */
+                struct pollfd p = { .fd = u->pidfd, .events = POLLIN };
+
+                if (poll(&p, 1, 0) <= 0)
+                        return;
+                u->main_exited = true;
+                u->exit_code = CLD_KILLED;
+                u->exit_status = SIGKILL;
+                unit_main_gone(u);
+                return;
+        }
         if (waitid(P_PIDFD, u->pidfd, &si, WEXITED | WNOHANG) < 0) {
                 if (errno != ECHILD)
                         log_warning_errno(-errno, "%s: Failed to wait for the main process: %m", u->name);

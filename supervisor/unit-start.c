@@ -289,6 +289,9 @@ static int step_log_pipes(struct start_tx *tx) {
                 r = log_stream_open_pipes(u->log, &tx->out, &tx->err);
                 if (r < 0)
                         return r;
+                /* The container's init holds their read ends for a successor of supd. */
+                log_stream_read_fds(u->log, &tx->req.hold_stdout_fd, &tx->req.hold_stderr_fd);
+                tx->req.hold = u->config->init;
         } else {
                 /* No log file could be opened for the unit: its output goes nowhere, not to ours. */
                 tx->out = open("/dev/null", O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -491,6 +494,8 @@ int unit_start_transaction(struct unit *u) {
                         .cgroup_fd = -EBADF,
                         .stdin_fd = -EBADF,
                         .keep_fd = -EBADF,
+                        .hold_stdout_fd = -EBADF,
+                        .hold_stderr_fd = -EBADF,
                         .place_after_clone = true,
                 },
                 .child = { .pidfd = -EBADF, .sync_fd = -EBADF },
@@ -530,6 +535,6 @@ int unit_start_transaction(struct unit *u) {
         ev_io_start(m->loop, &u->pidfd_watch);
         ev_io_set(&u->sync_watch, u->sync_fd, EV_READ);
         ev_io_start(m->loop, &u->sync_watch);
-        (void) record_write(m->runtime_dir, u->name, u->main_pid, cg_unit_path(u->cgroup));
+        unit_record_new_run(u, tx.child.hold_fds);
         return 0;
 }

@@ -33,6 +33,10 @@ static const char *const event_names[_UNIT_EVENT_MAX] = {
         [UNIT_EV_LIMIT] = "limit",
         [UNIT_EV_DEPENDENCY] = "dependency",
         [UNIT_EV_RESET] = "reset",
+        [UNIT_EV_ADOPT] = "adopt",
+        [UNIT_EV_ADOPT_STARTING] = "adopt-starting",
+        [UNIT_EV_ADOPT_RESTARTING] = "adopt-restarting",
+        [UNIT_EV_ADOPT_FAILED] = "adopt-failed",
 };
 
 const char *unit_active_state_to_string(enum unit_active_state s) {
@@ -64,13 +68,13 @@ const char *unit_event_to_string(enum unit_event e) {
 
 /* transitions[state][event] = next state, or __ when the event is not allowed in that state. */
 static const signed char transitions[_UNIT_ACTIVE_STATE_MAX][_UNIT_EVENT_MAX] = {
-        /*              START STARTED STOP  CLEAN FAILED RESTART SETUP TIMEOUT TIMER LIMIT DEP  RESET */
-        [UNIT_INACTIVE] = { SG, __,     IN,   __,   __,    __,     __,   __,     __,   FA,   FA,  IN },
-        [UNIT_STARTING] = { __, RU,     SP,   IN,   FA,    RS,     FA,   SP,     __,   __,   __,  __ },
-        [UNIT_RUNNING] = { __, __,      SP,   IN,   FA,    RS,     __,   __,     __,   __,   __,  __ },
-        [UNIT_STOPPING] = { __, __,     SP,   IN,   FA,    RS,     FA,   SP,     __,   __,   __,  __ },
-        [UNIT_RESTARTING] = { __, __,   IN,   __,   __,    __,     __,   __,     SG,   FA,   FA,  __ },
-        [UNIT_FAILED] = { SG, __,       FA,   __,   __,    __,     __,   __,     __,   FA,   FA,  IN },
+        /*              START STARTED STOP  CLEAN FAILED RESTART SETUP TIMEOUT TIMER LIMIT DEP  RESET ADOPT A-SG A-RS A-FA */
+        [UNIT_INACTIVE] = { SG, __,     IN,   __,   __,    __,     __,   __,     __,   FA,   FA,  IN,   RU,   SG,  RS,  FA },
+        [UNIT_STARTING] = { __, RU,     SP,   IN,   FA,    RS,     FA,   SP,     __,   __,   __,  __,   __,   __,  __,  __ },
+        [UNIT_RUNNING] = { __, __,      SP,   IN,   FA,    RS,     __,   __,     __,   __,   __,  __,   __,   __,  __,  __ },
+        [UNIT_STOPPING] = { __, __,     SP,   IN,   FA,    RS,     FA,   SP,     __,   __,   __,  __,   __,   __,  __,  __ },
+        [UNIT_RESTARTING] = { __, __,   IN,   __,   __,    __,     __,   __,     SG,   FA,   FA,  __,   __,   __,  __,  __ },
+        [UNIT_FAILED] = { SG, __,       FA,   __,   __,    __,     __,   __,     __,   FA,   FA,  IN,   __,   __,  __,  __ },
 };
 
 #define CT UNIT_ACTION_CANCEL_TIMER
@@ -80,13 +84,13 @@ static const signed char transitions[_UNIT_ACTIVE_STATE_MAX][_UNIT_EVENT_MAX] = 
 /* actions[state][event]: what the transition does besides changing the state. A stop from
  * stopping keeps its timer (the stop timeout runs); exits cancel what was armed. */
 static const unsigned char actions[_UNIT_ACTIVE_STATE_MAX][_UNIT_EVENT_MAX] = {
-        /*              START STARTED STOP  CLEAN FAILED RESTART  SETUP TIMEOUT TIMER LIMIT DEP RESET */
-        [UNIT_INACTIVE] = { 0,  0,       0,    0,    0,     0,       0,    0,      0,    0,    0,  0 },
-        [UNIT_STARTING] = { 0,  CT | DI, CT,   CT,   CT,    CT | AR, CT,   0,      0,    0,    0,  0 },
-        [UNIT_RUNNING] = { 0,   0,       0,    CT,   CT,    CT | AR, 0,    0,      0,    0,    0,  0 },
-        [UNIT_STOPPING] = { 0,  0,       0,    CT,   CT,    CT | AR, CT,   0,      0,    0,    0,  0 },
-        [UNIT_RESTARTING] = { 0, 0,      CT,   0,    0,     0,       0,    0,      0,    0,    0,  0 },
-        [UNIT_FAILED] = { 0,    0,       0,    0,    0,     0,       0,    0,      0,    0,    0,  0 },
+        /*              START STARTED STOP  CLEAN FAILED RESTART  SETUP TIMEOUT TIMER LIMIT DEP RESET ADOPT A-SG A-RS A-FA */
+        [UNIT_INACTIVE] = { 0,  0,       0,    0,    0,     0,       0,    0,      0,    0,    0,  0,    0,    0,   AR,  0 },
+        [UNIT_STARTING] = { 0,  CT | DI, CT,   CT,   CT,    CT | AR, CT,   0,      0,    0,    0,  0,    0,    0,   0,   0 },
+        [UNIT_RUNNING] = { 0,   0,       0,    CT,   CT,    CT | AR, 0,    0,      0,    0,    0,  0,    0,    0,   0,   0 },
+        [UNIT_STOPPING] = { 0,  0,       0,    CT,   CT,    CT | AR, CT,   0,      0,    0,    0,  0,    0,    0,   0,   0 },
+        [UNIT_RESTARTING] = { 0, 0,      CT,   0,    0,     0,       0,    0,      0,    0,    0,  0,    0,    0,   0,   0 },
+        [UNIT_FAILED] = { 0,    0,       0,    0,    0,     0,       0,    0,      0,    0,    0,  0,    0,    0,   0,   0 },
 };
 
 unsigned unit_state_actions(enum unit_active_state s, enum unit_event e) {

@@ -43,6 +43,10 @@ enum unit_event {
         UNIT_EV_LIMIT,          /* the start limit is hit */
         UNIT_EV_DEPENDENCY,     /* a Requires= dependency failed before this unit ran */
         UNIT_EV_RESET,          /* reset-failed */
+        UNIT_EV_ADOPT,          /* a new supd took over a running unit's run (unit-adopt.c) */
+        UNIT_EV_ADOPT_STARTING, /* ... one that was still starting */
+        UNIT_EV_ADOPT_RESTARTING, /* daemon-reexec: a unit waiting out its restart delay */
+        UNIT_EV_ADOPT_FAILED,   /* daemon-reexec: a failed unit keeps its result */
         _UNIT_EVENT_MAX,
 };
 

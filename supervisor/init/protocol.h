@@ -37,6 +37,16 @@ enum {
 #define LAUNCH_INIT_SYNC_FD 3
 #define LAUNCH_INIT_KEEP_FD 4
 
+/* A container init (not sup-exec) of a start also holds, for a successor of supd, what supd must
+ * not lose if it dies: the parent's end of the launch socket (so the payload's exit report waits
+ * there) and the read ends of the unit's stdout and stderr pipes (so no output is lost and the
+ * payload never gets EPIPE). sup-init never reads them; they are close-on-exec in it, so the
+ * payload never has them. A successor takes them back with pidfd_getfd(). supd sends them with
+ * the go (SCM_RIGHTS), so that the child holds no copy of the parent's end while it waits for
+ * the go (its EOF is how the child learns that supd died). */
+#define LAUNCH_INIT_HOLD_FD 5 /* 5 the launch socket's parent end, 6 stdout's read end, 7 stderr's */
+#define LAUNCH_INIT_HOLD_N  3
+
 /* argv[0] of sup-init picks its role: stay as the container's init and run Exec= as its child, or
  * exec Exec= in place (Init=no, supctl exec). argv[1..] is Exec=. */
 #define LAUNCH_INIT_NAME "sup-init"

@@ -199,6 +199,11 @@ _Noreturn static void run_init(char **argv) {
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 init_fail(LAUNCH_INIT_SETUP, errno_or_eio());
 
+        /* What we hold for a successor of supd (protocol.h) is never the payload's. */
+        for (int fd = LAUNCH_INIT_HOLD_FD; fd < LAUNCH_INIT_HOLD_FD + LAUNCH_INIT_HOLD_N; fd++)
+                if (fd_is_open(fd) && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+                        init_fail(LAUNCH_INIT_SETUP, errno_or_eio());
+
         /* Every signal is still blocked (supd blocked them around clone): whatever arrives waits in
          * the signalfd and is forwarded once the payload exists. A pid namespace's init gets only
          * the signals it has a handler for, which is why they must all be caught here. */

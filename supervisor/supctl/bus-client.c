@@ -106,19 +106,25 @@ static int bus_try_connect(const char *address, bool anonymous, uint64_t deadlin
         return 0;
 }
 
-int bus_connect(sd_bus **ret) {
+int bus_connect_quiet(sd_bus **ret) {
         _cleanup_free_ char *escaped = NULL, *address = NULL;
         uint64_t deadline = now(CLOCK_MONOTONIC) + BUS_CONNECT_TIMEOUT_SEC * USEC_PER_SEC;
         int r;
 
         escaped = address_escape(bus_socket_path());
         if (!escaped || asprintf(&address, "unix:path=%s", escaped) < 0)
-                return unreachable(-ENOMEM);
+                return -ENOMEM;
 
         r = bus_try_connect(address, false, deadline, ret);
         /* EXTERNAL fails when supd runs in another pid namespace (it cannot see our pid). */
         if (r == -EPERM || r == -EACCES)
                 r = bus_try_connect(address, true, deadline, ret);
+        return r < 0 ? r : 0;
+}
+
+int bus_connect(sd_bus **ret) {
+        int r = bus_connect_quiet(ret);
+
         if (r == -ETIMEDOUT) {
                 fprintf(stderr, "supctl: cannot reach supd at %s: no answer within %ds\n", bus_socket_path(),
                         BUS_CONNECT_TIMEOUT_SEC);
@@ -152,6 +158,7 @@ void unit_info_done(struct unit_info *i) {
         free(i->result);
         free(i->cgroup);
         free(i->address);
+        free(i->adopted);
         free(i->exit_code);
         free(i->status_text);
         free(i->setup_error);
@@ -188,6 +195,7 @@ static const struct unit_prop {
         { "LogTail", "as", offsetof(struct unit_info, log_tail) },
         { "PublishedPorts", "as", offsetof(struct unit_info, published_ports) },
         { "LogBytesDropped", "t", offsetof(struct unit_info, log_bytes_dropped) },
+        { "Adopted", "s", offsetof(struct unit_info, adopted) },
 };
 
 static int read_prop(sd_bus_message *m, const struct unit_prop *p, struct unit_info *i) {

@@ -22,6 +22,8 @@ const char *bus_socket_path(void);
  * EXIT_UNREACHABLE; returns 0 on success.
  */
 int bus_connect(sd_bus **ret);
+/* The same without a message: -errno when supd cannot be reached. */
+int bus_connect_quiet(sd_bus **ret);
 
 /**
  * bus_log_error() - print the message of a failed call ("supctl: MESSAGE", or with @what when
@@ -54,6 +56,7 @@ struct unit_info {
         int init;        /* the main process is the container's init; the payload is its first child */
         char **log_tail;
         char **published_ports;
+        char *adopted; /* "", "daemon-reexec" or "supd-restart" */
         uint64_t log_bytes_dropped; /* output supd could not write to the log file */
 };
 

@@ -54,6 +54,7 @@ static const struct verb verbs[] = {
         { "thaw", 1, -1, verb_thaw },
         { "exec", 2, -1, verb_exec, VOPT_TTY, true },
         { "reload", 0, 0, verb_reload },
+        { "daemon-reexec", 0, 0, verb_daemon_reexec },
         { "verify", 0, -1, verb_verify },
         { "poweroff", 0, 0, verb_poweroff },
         { "reboot", 0, 0, verb_reboot },
@@ -81,6 +82,7 @@ static void help(void) {
                "  thaw NAME…              resume them\n"
                "  exec [-t] NAME CMD…     run CMD in the unit's namespaces, cgroup and root\n"
                "  reload                  re-read the unit files and apply the changes\n"
+               "  daemon-reexec           re-execute supd (the binary on disk), keeping every unit running\n"
                "  verify [PATH…]          check unit and bridge files offline (default: %s)\n"
                "  poweroff, reboot        orderly shutdown, when supd is PID 1\n\n"
                "Options:\n"

@@ -40,6 +40,7 @@ int verb_freeze(int argc, char **argv);       /* poweroff and reboot */
 int verb_thaw(int argc, char **argv);
 int verb_reload(int argc, char **argv);
 int verb_poweroff(int argc, char **argv);
+int verb_daemon_reexec(int argc, char **argv);
 int verb_reboot(int argc, char **argv);
 int verb_stats(int argc, char **argv);
 int verb_logs(int argc, char **argv);

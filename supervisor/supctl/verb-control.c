@@ -9,6 +9,7 @@
 #include "bus-client.h"
 #include "macro.h"
 #include "supctl.h"
+#include "time-util.h"
 
 static int call_name(sd_bus *bus, const char *method, const char *name, sd_bus_error *error) {
         return sd_bus_call_method(bus, SUP_BUS_DESTINATION, SUP_BUS_PATH, SUP_BUS_INTERFACE, method, error, NULL, "s",
@@ -60,6 +61,47 @@ int verb_poweroff(int argc, char **argv) {
 
 int verb_reboot(int argc, char **argv) {
         return call_simple("Reboot");
+}
+
+/* How long daemon-reexec waits for the new image to answer. */
+#define REEXEC_TIMEOUT_USEC (30 * USEC_PER_SEC)
+
+/* Reexecute(), then waits until the new image answers ListUnits: the verb returns once supd serves
+ * again, so that a script can go on with the next call. */
+int verb_daemon_reexec(int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t deadline;
+        int r;
+
+        {
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+
+                r = bus_connect(&bus);
+                if (r != 0)
+                        return r;
+                r = sd_bus_call_method(bus, SUP_BUS_DESTINATION, SUP_BUS_PATH, SUP_BUS_INTERFACE, "Reexecute",
+                                       &error, NULL, NULL);
+                /* The connection may close under the reply: the old image is gone then. */
+                if (r < 0 && r != -ECONNRESET && r != -ENOTCONN && r != -EPIPE)
+                        return bus_log_error(&error, r, "Reexecute");
+        }
+
+        deadline = now(CLOCK_MONOTONIC) + REEXEC_TIMEOUT_USEC;
+        for (;;) {
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                r = bus_connect_quiet(&bus);
+                if (r == 0 && sd_bus_call_method(bus, SUP_BUS_DESTINATION, SUP_BUS_PATH, SUP_BUS_INTERFACE,
+                                                 "ListUnits", &e, NULL, NULL) >= 0)
+                        return EXIT_OK;
+                if (now(CLOCK_MONOTONIC) >= deadline) {
+                        fprintf(stderr, "supctl: supd did not answer within %us of re-executing\n",
+                                (unsigned) (REEXEC_TIMEOUT_USEC / USEC_PER_SEC));
+                        return EXIT_UNREACHABLE;
+                }
+                (void) usleep(10 * 1000);
+        }
 }
 
 /* Reload() → (u n_errors, as errors). Silent when every file is valid; else each error on stderr

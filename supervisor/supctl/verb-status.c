@@ -62,6 +62,7 @@ static int print_json(const struct unit_info *i) {
                 json_object_array_add(ports, json_object_new_string(*p));
         json_object_object_add(o, "published_ports", ports);
         json_object_object_add(o, "log_bytes_dropped", json_object_new_uint64(i->log_bytes_dropped));
+        json_object_object_add(o, "adopted", str_empty(i->adopted) ? NULL : json_object_new_string(i->adopted));
 
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         return 0;
@@ -119,6 +120,9 @@ static void print_text(const struct unit_info *i) {
         if (i->main_pid > 0)
                 printf("   Main PID: %" PRIu32 "\n", i->main_pid);
         printf("   Restarts: %" PRIu32 "\n", i->restarts);
+        if (!str_empty(i->adopted))
+                printf("    Adopted: %s\n", streq(i->adopted, "daemon-reexec") ? "across supd daemon-reexec"
+                                                                              : "after a supd restart");
         if (!str_empty(i->cgroup))
                 printf("     CGroup: %s\n", i->cgroup);
         if (!str_empty(i->address))
