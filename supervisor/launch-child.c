@@ -328,6 +328,17 @@ static void step_fds(struct launch_ctx *ctx) {
                 for (rlim_t fd = (rlim_t) n; fd < rl.rlim_cur && fd < INT_MAX; fd++)
                         (void) fcntl((int) fd, F_SETFD, FD_CLOEXEC);
         }
+
+        /* supd raised its own soft limit for its units' fds; a container gets the one supd was
+         * started with (a select() user or a close-every-fd loop is not for 524288). */
+        if (launch_nofile_soft > 0) {
+                struct rlimit rl;
+
+                if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && launch_nofile_soft < rl.rlim_cur) {
+                        rl.rlim_cur = (rlim_t) launch_nofile_soft;
+                        (void) setrlimit(RLIMIT_NOFILE, &rl);
+                }
+        }
 }
 
 /* The last step: sup-init, from its sealed memfd, as the container's init or to exec Exec= in place

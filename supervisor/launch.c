@@ -672,6 +672,8 @@ int launch_exit_status(int sync_fd, int *ret_code, int *ret_status) {
 /* supervisor/init/sup-init, embedded by init/embed.py */
 extern const char sup_init_image[], sup_init_image_end[];
 
+uint64_t launch_nofile_soft;
+
 int launch_init_memfd(void) {
         _cleanup_close_ int fd = -EBADF;
         int k;

@@ -121,6 +121,10 @@ struct launch_child {
  */
 int launch_init_memfd(void);
 
+/* The soft RLIMIT_NOFILE every container (and exec) starts with: the one supd was started with,
+ * before it raised its own. 0 (the default): leave it as supd has it. */
+extern uint64_t launch_nofile_soft;
+
 /**
  * launch_clone() - prepare and clone the unit's child, which then waits for its go (#1)
  *

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "launch.h"
 #include "pid1.h"
 
 static const char *arg_units_dir = SUP_DEFAULT_UNITS_DIR;
@@ -307,6 +308,9 @@ static void raise_nofile_limit(void) {
 
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return;
+        /* Across daemon-reexec the limit is raised already: the original came with the state. */
+        if (launch_nofile_soft == 0)
+                launch_nofile_soft = rl.rlim_cur;
         if (rl.rlim_cur < rl.rlim_max) {
                 rl.rlim_cur = rl.rlim_max;
                 if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -354,6 +358,7 @@ static int reexec(struct supd *s, int argc, char **argv, int lock_fd) {
         json_object_object_add(state, "version", json_object_new_int(1));
         json_object_object_add(state, "lock_fd", json_object_new_int(lock_fd));
         json_object_object_add(state, "bus_fd", json_object_new_int(bus_fd));
+        json_object_object_add(state, "nofile_soft", json_object_new_uint64(launch_nofile_soft));
         json_object_object_add(state, "units", json_object_get(units));
         json_object_object_add(state, "claims", json_object_get(claims));
         text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN);
@@ -471,6 +476,9 @@ int main(int argc, char **argv) {
                         bus_fd = deserialize_fd(state, "bus_fd");
                         json_object_object_get_ex(state, "units", &units);
                         json_object_object_get_ex(state, "claims", &claims);
+                        json_object *v;
+                        if (json_object_object_get_ex(state, "nofile_soft", &v))
+                                launch_nofile_soft = json_object_get_uint64(v);
                         log_info("Re-executed: taking over %zu unit(s) from the previous image.",
                                  units ? json_object_array_length(units) : (size_t) 0);
                 }

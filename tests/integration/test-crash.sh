@@ -32,6 +32,8 @@ _all_gone() {
         return 0
 }
 
+# A soft fd limit below the hard one, which supd raises for itself only.
+ulimit -Sn $(( $(ulimit -Hn) > 1024 ? 1000 : $(ulimit -Hn) / 2 ))
 start_supd
 for u in cr-one cr-two cr-three; do
         wait_for running "$u" 5
@@ -42,6 +44,12 @@ wait_until 10 eval '[[ $(ufield cr-one restarts) == 1 ]] && [[ $(ustate cr-one) 
 ok $? "cr-one: restarted once"
 one=$(umainpid cr-one)
 three=$(umainpid cr-three)
+# supd raises its own soft fd limit; a container gets the one supd was started with.
+soft=$(ulimit -Sn)
+is "$(awk '/^Max open files/ { print $4 }' "/proc/$one/limits")" "$soft" "the container's init has supd's original soft fd limit ($soft)"
+is "$(awk '/^Max open files/ { print $4 }' "/proc/$(awk '{print $1}' "/proc/$one/task/$one/children")/limits")" "$soft" \
+        "and so has the payload"
+is "$(awk '/^Max open files/ { print $4 }' "/proc/$SUPD_PID/limits")" "$(ulimit -Hn)" "supd raised its own to the hard limit"
 # shellcheck disable=SC2207
 two_pids=($(unit_pids cr-two))
 is "$(find "$RUNTIME/units" -name '*.record' | wc -l)" 3 "one runtime record per running unit"
