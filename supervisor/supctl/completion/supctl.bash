@@ -30,7 +30,7 @@ _supctl() {
         local -a words=("${COMP_WORDS[@]}")
         local cword=$COMP_CWORD
 
-        local verbs="list status start stop restart kill reset-failed logs stats freeze thaw exec reload verify
+        local verbs="list status start stop restart kill reset-failed logs stats freeze thaw exec reload daemon-reexec verify
                 poweroff reboot"
         local global_opts="--socket --json --no-block --wait --help --version"
         local verb="" socket="" i n_args=0 verb_at=0
