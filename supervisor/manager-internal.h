@@ -125,6 +125,7 @@ void unit_note_setup_error(struct unit *u, char *msg);
 /* unit-start.c: the start transaction, and the release of what a run held, in reverse. */
 int unit_start_transaction(struct unit *u);
 void unit_release(struct unit *u);
+int unit_cgroup_watch(struct unit *u);
 
 /* The pieces the transaction's steps take and give back. */
 void unit_stop_watchers(struct unit *u);

@@ -302,14 +302,8 @@ static int unit_adopt_run(struct unit *u, const struct unit_record *rec, bool re
                 goto fail;
         }
         u->oom_kills_at_start = rec->oom_kills_at_start;
-        u->oom_killed = false;
-        r = unit_oom_watch(u);
-        if (r < 0)
-                log_debug_errno(r, "%s: cannot watch for OOM kills, checking at exit only: %m", u->name);
-        r = cg_unit_events_watch(u->cgroup, m->inotify_fd);
-        if (r >= 0)
-                u->cg_events_wd = r;
-        else if (r != -EOPNOTSUPP) {
+        r = unit_cgroup_watch(u);
+        if (r < 0) {
                 *why = strprintf("watch cgroup.events: %s", strerror(-r));
                 goto fail;
         }

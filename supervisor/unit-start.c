@@ -55,6 +55,21 @@ static void limits_warn(void *userdata, const char *key, const char *message) {
         log_warning("%s: %s", u->name, message);
 }
 
+/* The run's watches on its group: OOM kills (counted from u->oom_kills_at_start) and cgroup.events
+ * (the group emptied). Returns 0, or -errno when cgroup.events cannot be watched (v2). */
+int unit_cgroup_watch(struct unit *u) {
+        int r;
+
+        u->oom_killed = false;
+        r = unit_oom_watch(u);
+        if (r < 0)
+                log_debug_errno(r, "%s: cannot watch for OOM kills, checking at exit only: %m", u->name);
+        r = cg_unit_events_watch(u->cgroup, u->manager->inotify_fd);
+        if (r >= 0)
+                u->cg_events_wd = r;
+        return r == -EOPNOTSUPP ? 0 : r < 0 ? r : 0;
+}
+
 static int step_cgroup(struct start_tx *tx) {
         struct unit *u = tx->u;
         struct manager *m = u->manager;
@@ -89,16 +104,10 @@ static int step_cgroup(struct start_tx *tx) {
                 return r;
         }
 
-        u->oom_killed = false;
         if (cg_unit_oom_kills(u->cgroup, &u->oom_kills_at_start) < 0)
                 u->oom_kills_at_start = 0;
-        r = unit_oom_watch(u);
-        if (r < 0)
-                log_debug_errno(r, "%s: cannot watch for OOM kills, checking at exit only: %m", u->name);
-        r = cg_unit_events_watch(u->cgroup, m->inotify_fd);
-        if (r >= 0)
-                u->cg_events_wd = r;
-        else if (r != -EOPNOTSUPP) {
+        r = unit_cgroup_watch(u);
+        if (r < 0) {
                 if (asprintf(&tx->message, "watch cgroup.events: %s", strerror(-r)) < 0)
                         tx->message = NULL;
                 return r;
