@@ -3,7 +3,11 @@
 /* The verbs that are one call each and print nothing when it works: reset-failed, freeze and thaw
  * (once per unit), reload, poweroff and reboot. */
 
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "bus-client.h"
@@ -84,6 +88,30 @@ int verb_daemon_reexec(int argc, char **argv) {
                 /* The connection may close under the reply: the old image is gone then. */
                 if (r < 0 && r != -ECONNRESET && r != -ENOTCONN && r != -EPIPE)
                         return bus_log_error(&error, r, "Reexecute");
+
+                /* The old image answers until it execs, which closes this connection: only a
+                 * connection made after that reaches the new one. */
+                deadline = now(CLOCK_MONOTONIC) + REEXEC_TIMEOUT_USEC;
+                bool closed = false;
+                for (int fd = sd_bus_get_fd(bus); fd >= 0 && !closed;) {
+                        struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+                        char buf[256];
+                        uint64_t t = now(CLOCK_MONOTONIC);
+
+                        if (t >= deadline)
+                                break;
+                        if (poll(&p, 1, (int) ((deadline - t) / USEC_PER_MSEC) + 1) < 0 && errno != EINTR)
+                                closed = true; /* cannot tell: go on to the new connection */
+                        else if (p.revents & (POLLHUP | POLLRDHUP | POLLERR))
+                                closed = true;
+                        else if ((p.revents & POLLIN) && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == 0)
+                                closed = true;
+                }
+                if (!closed) {
+                        fprintf(stderr, "supctl: supd did not re-execute within %us (its log says why); it goes on "
+                                        "running as it was\n", (unsigned) (REEXEC_TIMEOUT_USEC / USEC_PER_SEC));
+                        return EXIT_FAILED;
+                }
         }
 
         deadline = now(CLOCK_MONOTONIC) + REEXEC_TIMEOUT_USEC;
