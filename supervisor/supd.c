@@ -467,8 +467,6 @@ int main(int argc, char **argv) {
         if (r <= 0 && !is_pid1)
                 return r < 0 ? 2 : 0;
 
-        /* The path execve() was given becomes /proc/self/exe: the binary on disk, for daemon-reexec. */
-        self_exe = realpath("/proc/self/exe", NULL);
         if (arg_deserialize >= 0) {
                 state = deserialize_read(arg_deserialize);
                 if (state) {
@@ -497,6 +495,9 @@ int main(int argc, char **argv) {
                 if (!arg_cgroup_root)
                         arg_cgroup_root = "sup";
         }
+        /* The path execve() was given becomes /proc/self/exe: the binary on disk, for daemon-reexec.
+         * Only now: PID 1 booted from an initramfs has no /proc before pid1_setup() mounts it. */
+        self_exe = realpath("/proc/self/exe", NULL);
         raise_nofile_limit();
 
         s.loop = ev_default_loop(EVBACKEND_EPOLL | EVFLAG_NOENV);

@@ -76,6 +76,9 @@ static _Noreturn void usage(void) {
                 "  count                   print \"count=N\" every 100 ms, forever\n"
                 "  write-file PATH TEXT    write TEXT to PATH\n"
                 "  cat PATH                print PATH\n"
+                "  wait-file PATH [CMD ARG...]\n"
+                "                          wait (polling every 50 ms, no output) until PATH exists, then\n"
+                "                          exec CMD (an absolute path) or exit 0\n"
                 "  mknod-open PATH b|c MAJOR MINOR\n"
                 "                          mknod PATH, open it without I/O, remove it:\n"
                 "                          \"mknod=ok|ERRNO open=ok|ERRNO\"\n"
@@ -973,6 +976,31 @@ static int cmd_write_file(int argc, char **argv) {
         return 0;
 }
 
+/* A gate for tests that must hold a unit back until something happened elsewhere: stat() every 50 ms,
+ * nothing printed and next to no CPU used (the unit's CPU time stays the command's), then the command
+ * in the same process, so the unit's main pid does not change. */
+static int cmd_wait_file(int argc, char **argv) {
+        struct stat st;
+
+        if (argc < 2)
+                usage();
+
+        while (stat(argv[1], &st) < 0) {
+                if (errno != ENOENT) {
+                        fprintf(stderr, "%s: wait-file: %s: %s\n", program_name, argv[1], strerror(errno));
+                        return 1;
+                }
+                sleep_seconds(0.05);
+        }
+        if (argc == 2)
+                return 0;
+
+        flush_stdout();
+        execv(argv[2], argv + 2);
+        fprintf(stderr, "%s: wait-file: %s: %s\n", program_name, argv[2], strerror(errno));
+        return 127;
+}
+
 static int cmd_cat(int argc, char **argv) {
         char buf[65536];
         ssize_t l;
@@ -1435,6 +1463,7 @@ int main(int argc, char **argv) {
                 { "udp-echo",    cmd_udp_echo },
                 { "write-file",  cmd_write_file },
                 { "cat",         cmd_cat },
+                { "wait-file",   cmd_wait_file },
                 { "mknod-open",  cmd_mknod_open },
                 { "open",        cmd_open },
                 { "remount",     cmd_remount },

@@ -21,7 +21,9 @@
 #                        Modules built into the kernel (modules.builtin) are skipped. VERSION is --kver,
 #                        by default the newest /boot/vmlinuz-VERSION.
 #   EXTRA                a directory whose contents are copied to / (or to DEST, e.g.
-#                        build/rootfs:/var/lib/sup/rootfs/busybox), or a file copied to DEST.
+#                        build/rootfs:/var/lib/sup/rootfs/busybox), or a file copied to DEST; an executable
+#                        file brings its shared libraries and the loader along, as SUPD does
+#                        (build/supervisor/supctl:/usr/bin/supctl).
 #
 # Default modules (--modules replaces the list, --no-modules drops it): what containers need from the
 # kernel on Debian's config: overlay (Overlay=), veth and bridge (Bridge=), nf_tables with NAT, masquerade,
@@ -246,6 +248,9 @@ for extra in "${extras[@]}"; do
         elif [[ -f $src && $extra == *:* ]]; then
                 mkdir -p -- "$(dirname -- "$stage$dest")"
                 cp -a -- "$src" "$stage$dest"
+                if [[ -x $src ]]; then
+                        copy_libraries "$src" # a script or a static binary has none
+                fi
         else
                 die "'$src': not a directory (or a file given with :DEST)"
         fi
