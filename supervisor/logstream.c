@@ -49,7 +49,12 @@
  * never blocks on a full pipe. A batch reads up to LOG_BATCH_MAX in large reads, takes one clock
  * reading for all its lines ("the time the line was read" is the time of its batch) and writes them
  * with one write() (more only for a batch larger than the output buffer, or at a rotation), after
- * one stat() of NAME.log to see that it is still the open file. */
+ * one stat() of NAME.log to see that it is still the open file.
+ *
+ * Crash safety: a batch copies the pipe with tee() (into one scratch pipe shared by every stream)
+ * and drops the bytes from the unit's pipe only once their lines are written, so a supd killed at
+ * any moment leaves what it had not written in the pipe, which the container's init holds for its
+ * successor (supervisor/README.md, "Adoption"): a line may be written twice, never lost. */
 
 #include <assert.h>
 #include <errno.h>
@@ -462,6 +467,80 @@ static void log_pipe_feed(struct log_pipe *p, const char *data, size_t n) {
 /* One batch: reads what is there, at most LOG_BATCH_MAX, and writes its lines. Returns 0 on EOF,
  * -EAGAIN when drained, > 0 when the budget ran out with more maybe left, other -errno on failure;
  * *ret_total: how much it read. */
+/* A copy of what a pipe holds, taken with tee() into this pipe (one for every stream: supd has one
+ * thread), so that a pipe's bytes are consumed only once their lines are in the file: a supd killed
+ * between reading and writing leaves them in the pipe for its successor (supervisor/README.md,
+ * "Adoption"). -EBADF until first needed; a failure falls back to plain reads. */
+static int peek_pipe[2] = { -EBADF, -EBADF };
+static int peek_null = -EBADF;
+static unsigned n_streams; /* the peek fds are open while a stream exists: 3 fds for all of supd */
+
+static bool peek_ready(void) {
+        if (peek_pipe[0] >= 0)
+                return true;
+        if (pipe2(peek_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+                peek_pipe[0] = peek_pipe[1] = -EBADF;
+                return false;
+        }
+        (void) fcntl(peek_pipe[1], F_SETPIPE_SZ, (int) LOG_READ_CHUNK);
+        peek_null = open("/dev/null", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (peek_null < 0) {
+                peek_pipe[0] = safe_close(peek_pipe[0]);
+                peek_pipe[1] = safe_close(peek_pipe[1]);
+                return false;
+        }
+        return true;
+}
+
+/* Up to @size bytes of @fd into @buf without consuming them (they are dropped with peek_consume()
+ * once written), or a plain read() when that cannot be done. Returns the count, 0 at EOF, -errno. */
+static ssize_t peek_read(int fd, char *buf, size_t size, bool *ret_peeked) {
+        ssize_t n, k;
+
+        *ret_peeked = false;
+        if (!peek_ready()) {
+                n = read(fd, buf, size);
+                return n < 0 ? -errno : n;
+        }
+        n = tee(fd, peek_pipe[1], size, SPLICE_F_NONBLOCK);
+        if (n < 0 && errno == EINVAL) {
+                n = read(fd, buf, size);
+                return n < 0 ? -errno : n;
+        }
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return 0; /* no writer left, nothing in the pipe: EOF */
+        k = read(peek_pipe[0], buf, (size_t) n);
+        if (k != n) {
+                /* Cannot happen (the copy is ours alone); drain it and read for real. */
+                char tmp[4096];
+                while (read(peek_pipe[0], tmp, sizeof(tmp)) > 0)
+                        ;
+                n = read(fd, buf, size);
+                return n < 0 ? -errno : n;
+        }
+        *ret_peeked = true;
+        return n;
+}
+
+/* Drops @n bytes, already written, from the front of @fd. */
+static void peek_consume(int fd, size_t n) {
+        while (n > 0) {
+                ssize_t k = splice(fd, NULL, peek_null, NULL, n, SPLICE_F_NONBLOCK);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0) {
+                        /* Never expected: they are there. Read them away instead. */
+                        char tmp[4096];
+                        k = read(fd, tmp, MIN(sizeof(tmp), n));
+                        if (k <= 0)
+                                return;
+                }
+                n -= (size_t) k;
+        }
+}
+
 static int log_pipe_read(struct log_pipe *p, size_t *ret_total) {
         /* supd has one thread: one buffer serves every pipe. */
         static char buf[LOG_READ_CHUNK];
@@ -470,12 +549,13 @@ static int log_pipe_read(struct log_pipe *p, size_t *ret_total) {
 
         log_batch_begin(p->stream);
         while (total < LOG_BATCH_MAX) {
-                ssize_t n = read(p->fd, buf, MIN(sizeof(buf), LOG_BATCH_MAX - total));
+                bool peeked;
+                ssize_t n = peek_read(p->fd, buf, MIN(sizeof(buf), LOG_BATCH_MAX - total), &peeked);
 
                 if (n < 0) {
-                        if (errno == EINTR)
+                        if (n == -EINTR)
                                 continue;
-                        r = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                        r = n == -EWOULDBLOCK ? -EAGAIN : (int) n;
                         break;
                 }
                 if (n == 0) {
@@ -484,6 +564,11 @@ static int log_pipe_read(struct log_pipe *p, size_t *ret_total) {
                 }
 
                 log_pipe_feed(p, buf, (size_t) n);
+                if (peeked) {
+                        /* In the file first, then out of the pipe. */
+                        log_batch_flush();
+                        peek_consume(p->fd, (size_t) n);
+                }
                 total += (size_t) n;
         }
         log_batch_end(p->stream);
@@ -780,6 +865,8 @@ int log_stream_new(struct ev_loop *loop, const char *path, uint64_t max_size, st
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        if (n_streams++ == 0)
+                (void) peek_ready(); /* with the first stream, so that they count as supd's idle fds */
         s->loop = loop;
         s->fd = -EBADF;
         s->max_size = max_size;
@@ -817,6 +904,11 @@ struct log_stream *log_stream_free(struct log_stream *s) {
 
         log_stream_flush(s);
         s->fd = safe_close(s->fd);
+        if (--n_streams == 0) {
+                peek_pipe[0] = safe_close(peek_pipe[0]);
+                peek_pipe[1] = safe_close(peek_pipe[1]);
+                peek_null = safe_close(peek_null);
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(s->tail); i++)
                 free(s->tail[i]);
