@@ -190,20 +190,32 @@ static bool record_parse(const char *line, char key[static RECORD_KEY_MAX + 1],
         return sscanf(line, "%255s %63s", key, value) == 2 && !strstr(key, "..") && startswith(key, "net/");
 }
 
-int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
-        _cleanup_free_ char *path = NULL, *line = NULL;
-        size_t linesz = 0;
-        bool adopted = false;
-        FILE *f;
+/* The predecessor's record: 1 with *ret open (and *ret_path), 0 when there is none, or -errno. */
+static int record_open(struct netplug *np, FILE **ret, char **ret_path) {
+        _cleanup_free_ char *path = NULL;
 
         if (!np->runtime_dir)
                 return 0;
         path = record_path(np);
         if (!path)
                 return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
+        *ret = fopen(path, "re");
+        if (!*ret)
                 return errno == ENOENT ? 0 : -errno;
+        *ret_path = TAKE_PTR(path);
+        return 1;
+}
+
+int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
+        _cleanup_free_ char *path = NULL, *line = NULL;
+        size_t linesz = 0;
+        bool adopted = false;
+        FILE *f;
+        int r;
+
+        r = record_open(np, &f, &path);
+        if (r <= 0)
+                return r;
 
         while (getline(&line, &linesz, f) >= 0) {
                 char key[RECORD_KEY_MAX + 1], value[RECORD_VALUE_MAX + 1];
@@ -213,13 +225,13 @@ int np_sysctl_restore_stale(struct netplug *np, bool keep_shared) {
                 if (keep_shared && np_sysctl_is_shared(key)) {
                         /* Taken over as if this instance had made the change: the last
                          * instance of the namespace to go puts it back. */
-                        int r = remember(np, key, value);
+                        r = remember(np, key, value);
                         adopted = adopted || r > 0;
                         log_debug_errno(r, "netplug: sysctl %s kept for another instance, %s recorded: %m",
                                         key, value);
                         continue;
                 }
-                int r = np_sysctl_write(key, value);
+                r = np_sysctl_write(key, value);
                 log_debug_errno(r, "netplug: sysctl %s restored to %s after a killed predecessor: %m", key,
                                 value);
         }
@@ -233,19 +245,14 @@ int np_sysctl_take_over(struct netplug *np) {
         _cleanup_free_ char *path = NULL, *line = NULL;
         size_t linesz = 0, n = 0;
         FILE *f;
+        int r;
 
-        if (!np->runtime_dir)
-                return 0;
-        path = record_path(np);
-        if (!path)
-                return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
-                return errno == ENOENT ? 0 : -errno;
+        r = record_open(np, &f, &path);
+        if (r <= 0)
+                return r;
 
         while (getline(&line, &linesz, f) >= 0) {
                 char key[RECORD_KEY_MAX + 1], value[RECORD_VALUE_MAX + 1];
-                int r;
 
                 if (!record_parse(line, key, value))
                         continue;

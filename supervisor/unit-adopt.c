@@ -284,6 +284,21 @@ static void adopt_undo(struct unit *u) {
         u->foreign = false;
 }
 
+/* The restart counters and the start-limit window a predecessor recorded. */
+static void unit_restore_counters(struct unit *u, const struct unit_record *rec) {
+        u->n_restarts = rec->n_restarts;
+        u->n_failures = rec->n_failures;
+        u->start_times = mfree(u->start_times);
+        u->n_start_times = 0;
+        if (rec->n_start_times == 0)
+                return;
+        u->start_times = calloc(rec->n_start_times, sizeof(uint64_t));
+        if (!u->start_times)
+                return; /* the window starts afresh */
+        memcpy(u->start_times, rec->start_times, rec->n_start_times * sizeof(uint64_t));
+        u->n_start_times = rec->n_start_times;
+}
+
 /* Takes over @u's run as @rec describes it. Returns 0, or -errno with *why (nothing kept). */
 static int unit_adopt_run(struct unit *u, const struct unit_record *rec, bool reexec, char **why) {
         struct manager *m = u->manager;
@@ -363,18 +378,7 @@ static int unit_adopt_run(struct unit *u, const struct unit_record *rec, bool re
                         ev_io_start(m->loop, &u->sync_watch);
                 }
         }
-        u->n_restarts = rec->n_restarts;
-        u->n_failures = rec->n_failures;
-        free(u->start_times);
-        u->start_times = NULL;
-        u->n_start_times = 0;
-        if (rec->n_start_times > 0) {
-                u->start_times = calloc(rec->n_start_times, sizeof(uint64_t));
-                if (u->start_times) {
-                        memcpy(u->start_times, rec->start_times, rec->n_start_times * sizeof(uint64_t));
-                        u->n_start_times = rec->n_start_times;
-                }
-        }
+        unit_restore_counters(u, rec);
         u->adopted = true;
         u->clone_monotonic = now(CLOCK_MONOTONIC);
         adopt_fds_done(&f);
@@ -504,12 +508,7 @@ static void adopt_idle(struct manager *m, const struct unit_record *rec) {
 
         if (!u)
                 return;
-        u->n_restarts = rec->n_restarts;
-        u->n_failures = rec->n_failures;
-        if (rec->n_start_times > 0 && (u->start_times = calloc(rec->n_start_times, sizeof(uint64_t)))) {
-                memcpy(u->start_times, rec->start_times, rec->n_start_times * sizeof(uint64_t));
-                u->n_start_times = rec->n_start_times;
-        }
+        unit_restore_counters(u, rec);
         result = UNIT_RESULT_SUCCESS;
         for (int i = 0; i < _UNIT_RESULT_MAX; i++)
                 if (rec->result && streq(rec->result, unit_result_to_string(i)))
